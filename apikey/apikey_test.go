@@ -1,0 +1,120 @@
+package apikey_test
+
+import (
+	"hash/crc32"
+	"strings"
+	"testing"
+
+	"github.com/skillett/skillett/apikey"
+)
+
+func TestGenerate(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		k := apikey.Generate()
+		if len(k) != 41 || !strings.HasPrefix(k, "sk_") {
+			t.Fatalf("Generate() = %q, want sk_ and 41 characters", k)
+		}
+		if !apikey.Valid(k) {
+			t.Fatalf("Valid(%q) = false for a generated key", k)
+		}
+		if seen[k] {
+			t.Fatalf("Generate() repeated %q", k)
+		}
+		seen[k] = true
+		if p := apikey.DisplayPrefix(k); len(p) != 11 || !strings.HasPrefix(k, p) {
+			t.Fatalf("DisplayPrefix(%q) = %q, want its first 11 characters", k, p)
+		}
+	}
+}
+
+// The checksum is CRC-32/IEEE in base62, most significant digit first,
+// padded with '0' (SPEC §5), checked here against an independent encoding.
+func TestChecksum(t *testing.T) {
+	for _, body := range []string{"sk_" + strings.Repeat("0", 32), "sk_" + strings.Repeat("z", 32), "sk_abcdefghijklmnopqrstuvwxyzABCDEF"} {
+		n := crc32.ChecksumIEEE([]byte(body))
+		want := ""
+		for range 6 {
+			want = string(apikey.Alphabet[n%62]) + want
+			n /= 62
+		}
+		if got := apikey.Checksum(body); got != want {
+			t.Errorf("Checksum(%q) = %q, want %q", body, got, want)
+		}
+	}
+	// crc32("") is 0: all padding.
+	if got := apikey.Checksum(""); got != "000000" {
+		t.Errorf(`Checksum("") = %q, want "000000"`, got)
+	}
+}
+
+func TestValid(t *testing.T) {
+	good := apikey.Generate()
+	flip := func(s string, i int) string {
+		c := byte('A')
+		if s[i] == 'A' {
+			c = 'B'
+		}
+		return s[:i] + string(c) + s[i+1:]
+	}
+	for name, s := range map[string]string{
+		"empty":             "",
+		"garbage":           "garbage",
+		"too short":         good[:40],
+		"too long":          good + "0",
+		"wrong prefix":      "pk_" + good[3:],
+		"upper prefix":      "SK_" + good[3:],
+		"non-base62":        good[:10] + "-" + good[11:],
+		"random part typo":  flip(good, 10),
+		"checksum typo":     flip(good, 40),
+		"non-ASCII":         good[:39] + "é",
+		"whitespace around": " " + good[:40],
+	} {
+		if apikey.Valid(s) {
+			t.Errorf("%s: Valid(%q) = true, want false", name, s)
+		}
+	}
+}
+
+func TestHash(t *testing.T) {
+	k := apikey.Generate()
+	if apikey.Hash(k) != apikey.Hash(k) || apikey.Hash(k) == apikey.Hash(apikey.Generate()) {
+		t.Fatal("Hash is not a deterministic function of the key")
+	}
+}
+
+func TestRandomString(t *testing.T) {
+	s := apikey.RandomString("ab", 100)
+	if len(s) != 100 || strings.Trim(s, "ab") != "" {
+		t.Fatalf("RandomString = %q", s)
+	}
+}
+
+func FuzzValid(f *testing.F) {
+	f.Add(apikey.Generate())
+	f.Add("sk_" + strings.Repeat("0", 38))
+	f.Add("garbage")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !apikey.Valid(s) {
+			return
+		}
+		// Anything accepted has the exact shape and a checksum that matches.
+		if len(s) != 41 || !strings.HasPrefix(s, "sk_") || apikey.Checksum(s[:35]) != s[35:] {
+			t.Fatalf("Valid(%q) = true for a key of the wrong shape", s)
+		}
+		if apikey.DisplayPrefix(s) != s[:11] {
+			t.Fatalf("DisplayPrefix(%q) = %q", s, apikey.DisplayPrefix(s))
+		}
+	})
+}
+
+func BenchmarkValidAndHash(b *testing.B) {
+	k := apikey.Generate()
+	b.ReportAllocs()
+	for b.Loop() {
+		if !apikey.Valid(k) {
+			b.Fatal("invalid")
+		}
+		_ = apikey.Hash(k)
+	}
+}
