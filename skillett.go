@@ -289,6 +289,16 @@ func truncate(s string, n int) string {
 	return string([]rune(s)[:n]) + "…"
 }
 
+// PlanLimitError is the EPLANLIMIT error of a plan that allows max active
+// keys; every store returns it, so that all say the same.
+func PlanLimitError(max int) *Error {
+	noun := "keys"
+	if max == 1 {
+		noun = "key"
+	}
+	return Errorf(EPLANLIMIT, "Your plan allows at most %d active API %s; revoke one or upgrade your plan.", max, noun)
+}
+
 // ---------------------------------------------------------------------------
 // Storage
 
@@ -367,8 +377,54 @@ type Store interface {
 // ChangeNotifier is implemented by stores that can announce committed
 // changes at once (PostgreSQL's LISTEN/NOTIFY), so that a process need not
 // wait for its next poll of Changes. The channel receives a value, without
-// blocking the sender, after each change committed by any process; it is
-// closed when ctx ends.
+// blocking the sender, after each change committed by any process, and
+// possibly at other times (after a reconnect): a value means "read the log
+// now". It is closed when ctx ends.
 type ChangeNotifier interface {
 	ChangeNotifications(ctx context.Context) <-chan struct{}
+}
+
+// Verification is the answer to "is this key good (for this scope)?".
+// Principal is set for the outcomes VerifyValid and
+// VerifyInsufficientScope (the key is genuine and active); Key and User are
+// set whenever the key was found.
+type Verification struct {
+	Outcome   string
+	Principal *Principal
+}
+
+// Valid reports whether the outcome is VerifyValid.
+func (v Verification) Valid() bool { return v.Outcome == VerifyValid }
+
+// Verifier checks presented API keys. service.Service implements it against
+// the store; client.Verifier over HTTP (POST /verify) for other services.
+type Verifier interface {
+	// VerifyKey verifies fullKey, and that it grants scope unless scope is
+	// empty. A key that is merely bad is not an error: its Outcome says why.
+	// Errors mean the answer is unknown (e.g. the database is down).
+	VerifyKey(ctx context.Context, fullKey, scope string) (Verification, error)
+}
+
+// RefusalMessage explains to a key's holder why a verification outcome
+// other than valid refused the key.
+func RefusalMessage(outcome string) string {
+	switch outcome {
+	case VerifyRevoked:
+		return "The API key has been revoked."
+	case VerifyExpired:
+		return "The API key has expired."
+	case VerifyInsufficientScope:
+		return "The API key does not grant this integration."
+	}
+	return "The API key is not valid."
+}
+
+// ParseTime parses an RFC 3339 time given by a caller (expires_at), or
+// returns an EINVALID error naming field.
+func ParseTime(field, s string) (time.Time, error) {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, Errorf(EINVALID, "%s must be an RFC 3339 time such as 2026-04-08T10:30:00Z.", field)
+	}
+	return t, nil
 }

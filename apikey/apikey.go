@@ -55,7 +55,14 @@ func Valid(s string) bool {
 }
 
 // Hash returns the SHA-256 of the full key: the only form that is stored.
-func Hash(full string) [32]byte { return sha256.Sum256([]byte(full)) }
+func Hash(full string) [32]byte {
+	if len(full) == Len { // the usual case, without allocating
+		var b [Len]byte
+		copy(b[:], full)
+		return sha256.Sum256(b[:])
+	}
+	return sha256.Sum256([]byte(full))
+}
 
 // DisplayPrefix returns the key_prefix of a full key (its first 11
 // characters), or "" if full is too short.
@@ -76,8 +83,15 @@ func Checksum(body string) string {
 
 func putChecksum(dst, body []byte) { encodeChecksum(dst, crc32.ChecksumIEEE(body)) }
 
+// putChecksumString is putChecksum for a string, without allocating: the
+// byte-at-a-time loop over the standard table gives the same CRC-32 as
+// crc32.ChecksumIEEE (whose argument escapes) on the 35 bytes of a key.
 func putChecksumString(dst []byte, body string) {
-	encodeChecksum(dst, crc32.Update(0, crc32.IEEETable, []byte(body)))
+	crc := ^uint32(0)
+	for i := 0; i < len(body); i++ {
+		crc = crc32.IEEETable[byte(crc)^body[i]] ^ crc>>8
+	}
+	encodeChecksum(dst, ^crc)
 }
 
 // encodeChecksum writes n in base62 into dst, most significant digit first,

@@ -118,3 +118,20 @@ func BenchmarkValidAndHash(b *testing.B) {
 		_ = apikey.Hash(k)
 	}
 }
+
+// FuzzChecksum checks the allocation-free CRC loop against hash/crc32.
+func FuzzChecksum(f *testing.F) {
+	f.Add("sk_" + strings.Repeat("a", 32))
+	f.Add("")
+	f.Fuzz(func(t *testing.T, body string) {
+		n := crc32.ChecksumIEEE([]byte(body))
+		want := ""
+		for range 6 {
+			want = string(apikey.Alphabet[n%62]) + want
+			n /= 62
+		}
+		if got := apikey.Checksum(body); got != want {
+			t.Fatalf("Checksum(%q) = %q, want %q", body, got, want)
+		}
+	})
+}

@@ -1,0 +1,171 @@
+// Command skillett is the Skillett API-key service: its HTTP server and the
+// administration commands of SPEC §2. main only calls run, which the tests
+// call too.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/skillett/skillett"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "skillett:", oneLine(err))
+		}
+		if errors.Is(err, errUsage) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// env is how a command reaches its surroundings.
+type env struct {
+	getenv         func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// command is one of skillett's commands.
+type command struct {
+	words   []string // e.g. ["keys", "create"]
+	args    string   // positional arguments, for the usage line
+	summary string
+	// flags declares the command's flags on fs; run is called after
+	// parsing with the positional arguments.
+	flags func(fs *flag.FlagSet, e env) func(ctx context.Context, args []string) error
+}
+
+var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand}
+
+var errUsage = errors.New("usage")
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+func (e usageError) Unwrap() error { return errUsage }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// run is the whole program: it parses args and runs one command.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
+	words, flagArgs, help := splitArgs(args)
+	cmd, positional := findCommand(words)
+	if cmd == nil {
+		if help || len(words) == 0 {
+			printUsage(stdout)
+			if help {
+				return nil
+			}
+			return usagef("no command given; see skillett --help")
+		}
+		return usagef("unknown command %q; see skillett --help", strings.Join(words, " "))
+	}
+	fs := flag.NewFlagSet("skillett "+strings.Join(cmd.words, " "), flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	runCmd := cmd.flags(fs, e)
+	if help {
+		printCommandUsage(stdout, cmd, fs)
+		return nil
+	}
+	if err := fs.Parse(flagArgs); err != nil {
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	return runCmd(ctx, positional)
+}
+
+// splitArgs separates command words and positional arguments from flags,
+// which may come before, between or after them. A flag's value is the next
+// argument unless the flag is boolean or written --flag=value.
+func splitArgs(args []string) (words, flags []string, help bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			words = append(words, args[i+1:]...)
+			return words, flags, help
+		case a == "-h" || a == "-help" || a == "--help":
+			help = true
+		case strings.HasPrefix(a, "-") && len(a) > 1:
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !slices.Contains(boolFlags, name) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			words = append(words, a)
+		}
+	}
+	return words, flags, help
+}
+
+// boolFlags are the flags that take no value.
+var boolFlags = []string{"password-stdin", "no-signup", "secure-cookies"}
+
+func findCommand(words []string) (*command, []string) {
+	for i := range commands {
+		c := &commands[i]
+		if len(words) >= len(c.words) && slices.Equal(words[:len(c.words)], c.words) {
+			return c, words[len(c.words):]
+		}
+	}
+	return nil, nil
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `skillett is the Skillett API-key service: users and plans, dashboard
+sessions, API keys and their verification, on SQLite or PostgreSQL.
+
+Usage: skillett COMMAND [flags]   (flags may come before or after the command words)
+
+Commands:
+`)
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-20s %s\n", strings.Join(c.words, " "), c.summary)
+	}
+	fmt.Fprint(w, `
+Every command takes --db DSN (env SKILLETT_DB): a file path or sqlite:PATH
+(default skillett.db), or a postgres:// or postgresql:// URL. Every command
+applies pending migrations first.
+
+Run "skillett COMMAND --help" for a command's flags.
+`)
+}
+
+func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: skillett %s [flags] %s\n\n%s\n\nFlags:\n", strings.Join(c.words, " "), c.args, c.summary)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
+
+// envDefault returns the environment's value for name, or def.
+func envDefault(e env, name, def string) string {
+	if v := e.getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(err error) string {
+	msg := err.Error()
+	if e, ok := errors.AsType[*skillett.Error](err); ok {
+		msg = e.Message
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}

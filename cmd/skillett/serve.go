@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
+	"github.com/skillett/skillett/service"
+)
+
+// shutdownGrace bounds how long in-flight requests may take after a signal.
+const shutdownGrace = 8 * time.Second
+
+var serveCommand = command{
+	words:   []string{"serve"},
+	summary: "run the HTTP server (API, dashboard, /verify, /metrics)",
+	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
+		db := addDBFlags(fs, e)
+		addr := fs.String("addr", envDefault(e, "SKILLETT_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env SKILLETT_ADDR)")
+		var tokens []string
+		tokens = appendList(tokens, e.getenv("SKILLETT_SERVICE_TOKENS"))
+		fs.Func("service-token", "a token that other services send to POST /verify; repeat or comma-separate for several (env SKILLETT_SERVICE_TOKENS); none: /verify is off", func(s string) error {
+			tokens = appendList(tokens, s)
+			return nil
+		})
+		noSignup := fs.Bool("no-signup", envBool(e, "SKILLETT_NO_SIGNUP"), "turn off POST /auth/signup and the sign-up page (env SKILLETT_NO_SIGNUP=true)")
+		secure := fs.Bool("secure-cookies", envBool(e, "SKILLETT_SECURE_COOKIES"), "mark session cookies Secure even without TLS, e.g. behind a TLS proxy (env SKILLETT_SECURE_COOKIES=true)")
+		limits := fs.String("plan-limits", envDefault(e, "SKILLETT_PLAN_LIMITS", ""), `most active keys per plan, e.g. "free=1,pro=unlimited" (env SKILLETT_PLAN_LIMITS; default free=1, pro and unlimited unlimited)`)
+		cacheSize := fs.Int("cache-size", envInt(e, "SKILLETT_CACHE_SIZE", 100_000), "keys kept in the verification cache; 0 turns the cache off (env SKILLETT_CACHE_SIZE)")
+		logFormat := fs.String("log-format", envDefault(e, "SKILLETT_LOG_FORMAT", "text"), "log format: text or json (env SKILLETT_LOG_FORMAT)")
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return usagef("serve takes no arguments, got %q", args)
+			}
+			planLimits, err := skillett.ParsePlanLimits(*limits)
+			if err != nil {
+				return usagef("--plan-limits: %v", err)
+			}
+			log, err := newLogger(e, *logFormat)
+			if err != nil {
+				return err
+			}
+			size := *cacheSize
+			if size <= 0 {
+				size = -1
+			}
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: size, log: log})
+		}
+	},
+}
+
+type serveConfig struct {
+	db        *dbFlags
+	addr      string
+	tokens    []string
+	noSignup  bool
+	secure    bool
+	limits    skillett.PlanLimits
+	cacheSize int
+	log       *slog.Logger
+}
+
+// serve runs the server until ctx ends, then shuts down gracefully: stop
+// accepting, finish in-flight requests, flush last_used_at, close the
+// database.
+func serve(ctx context.Context, c serveConfig) error {
+	store, err := c.db.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	metrics := httpapi.NewMetrics()
+	svc := service.New(service.Config{
+		Store:     store,
+		Limits:    c.limits,
+		Logger:    c.log,
+		CacheSize: c.cacheSize,
+		OnVerify:  metrics.ObserveVerification,
+	})
+	if err := svc.Start(ctx); err != nil {
+		return err
+	}
+	handler := httpapi.NewServer(httpapi.Options{
+		Service:       svc,
+		Logger:        c.log,
+		Metrics:       metrics,
+		ServiceTokens: c.tokens,
+		NoSignup:      c.noSignup,
+		SecureCookies: c.secure,
+	})
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		svc.Close(context.Background())
+		return err
+	}
+	c.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		svc.Close(context.Background())
+		return err
+	case <-ctx.Done():
+	}
+	c.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	shutdownErr := srv.Shutdown(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	if err := svc.Close(sctx); err != nil {
+		c.log.Error("flushing last_used_at on shutdown failed", "err", err)
+		shutdownErr = errors.Join(shutdownErr, err)
+	}
+	c.log.Info("stopped")
+	return shutdownErr
+}
+
+func newLogger(e env, format string) (*slog.Logger, error) {
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(e.stderr, nil)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(e.stderr, nil)), nil
+	}
+	return nil, usagef("--log-format must be text or json, got %q", format)
+}
+
+func appendList(list []string, s string) []string {
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			list = append(list, item)
+		}
+	}
+	return list
+}
+
+func envBool(e env, name string) bool {
+	switch strings.ToLower(e.getenv(name)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}
+
+func envInt(e env, name string, def int) int {
+	var n int
+	if _, err := fmt.Sscan(e.getenv(name), &n); err != nil {
+		return def
+	}
+	return n
+}

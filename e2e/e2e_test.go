@@ -1,0 +1,244 @@
+// Package e2e tests the built skillett binary from outside: real serve
+// processes sharing one database, driven over HTTP with the client
+// package. It has no code of its own besides the tests.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/client"
+	"github.com/skillett/skillett/postgres/pgtest"
+)
+
+var binary string // built once by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "skillett-e2e")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "skillett")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/skillett")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: go build:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// server is one running `skillett serve`.
+type server struct {
+	URL  string
+	cmd  *exec.Cmd
+	done chan error
+	log  *lockedBuffer
+}
+
+// startServer starts `skillett serve` on a free loopback port and waits
+// until /healthz answers.
+func startServer(t *testing.T, db string, args ...string) *server {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	s := &server{URL: "http://" + addr, done: make(chan error, 1), log: &lockedBuffer{}}
+	s.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--db", db}, args...)...)
+	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { s.done <- s.cmd.Wait() }()
+	t.Cleanup(func() { s.stop(t) })
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		res, err := http.Get(s.URL + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return s
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server on %s did not answer /healthz: %v\n%s", addr, err, s.log)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func (s *server) stop(t *testing.T) {
+	if s.cmd.ProcessState != nil {
+		return
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("server exited with %v\n%s", err, s.log)
+		}
+	case <-time.After(15 * time.Second):
+		s.cmd.Process.Kill()
+		t.Errorf("server did not stop within 15 s")
+	}
+}
+
+// cli runs the binary with args and returns its standard output.
+func cli(t *testing.T, stdin string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("skillett %s: %v", strings.Join(args, " "), err)
+	}
+	return string(out)
+}
+
+// newUser creates a user with the CLI and logs in on s.
+func newUser(t *testing.T, db string, s *server, plan string) *client.Client {
+	t.Helper()
+	email := strings.ToLower(fmt.Sprintf("u%d@example.com", time.Now().UnixNano()))
+	cli(t, "correct horse battery\n", "users", "create", "--db", db, "--email", email, "--plan", plan, "--password-stdin")
+	c := client.New(s.URL)
+	if _, err := c.Login(t.Context(), email, "correct horse battery"); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func withKey(base *client.Client, url, key string) *client.Client {
+	return &client.Client{BaseURL: url, APIKey: key, HTTPClient: base.HTTPClient}
+}
+
+// Two serve processes on one database behave as one service: keys work
+// everywhere, revocations reach the other process within a second, and
+// plan limits hold across them. PostgreSQL is the production setup; a
+// shared SQLite file must hold the same rules.
+func TestTwoProcesses(t *testing.T) {
+	t.Run("PostgreSQL", func(t *testing.T) { testTwoProcesses(t, pgtest.NewDatabase(t)) })
+	t.Run("SQLite", func(t *testing.T) { testTwoProcesses(t, filepath.Join(t.TempDir(), "shared.db")) })
+}
+
+func testTwoProcesses(t *testing.T, db string) {
+	cli(t, "", "migrate", "--db", db)
+	a := startServer(t, db)
+	b := startServer(t, db)
+
+	t.Run("KeyFromAWorksOnB", func(t *testing.T) {
+		u := newUser(t, db, a, "pro")
+		k, err := u.CreateKey(t.Context(), client.NewKey{Name: "from A"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		me, err := withKey(u, b.URL, k.FullKey).Me(t.Context())
+		if err != nil || me.Auth.KeyID != k.APIKey.ID {
+			t.Fatalf("GET /me on B with a key made on A: got %+v, %v", me, err)
+		}
+	})
+
+	t.Run("RevocationReachesB", func(t *testing.T) {
+		u := newUser(t, db, a, "pro")
+		const trials = 100
+		var took []time.Duration
+		for range trials {
+			k, err := u.CreateKey(t.Context(), client.NewKey{Name: "revoked soon"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			onB := withKey(u, b.URL, k.FullKey)
+			if _, err := onB.Me(t.Context()); err != nil { // B has it cached now
+				t.Fatal(err)
+			}
+			if err := u.RevokeKey(t.Context(), k.APIKey.ID); err != nil { // through A's session
+				t.Fatal(err)
+			}
+			start := time.Now()
+			for {
+				_, err := onB.Me(t.Context())
+				if skillett.ErrorCode(err) == skillett.EUNAUTHORIZED {
+					took = append(took, time.Since(start))
+					break
+				}
+				if time.Since(start) > time.Second {
+					t.Fatalf("B still accepts the key 1 s after A revoked it (%v)", err)
+				}
+				time.Sleep(time.Millisecond)
+			}
+		}
+		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
+		t.Logf("revocation on A refused by B after: median %v, p90 %v, worst %v over %d trials",
+			took[len(took)/2], took[len(took)*9/10], took[len(took)-1], trials)
+	})
+
+	for _, n := range []int{10, 200} {
+		t.Run(fmt.Sprintf("PlanLimit%dConcurrentCreatesOnAAndB", n), func(t *testing.T) {
+			u := newUser(t, db, a, "free")
+			servers := []*server{a, b}
+			var created, refused atomic.Int64
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			for i := range n {
+				wg.Go(func() {
+					c := &client.Client{BaseURL: servers[i%2].URL, HTTPClient: u.HTTPClient}
+					<-start
+					_, err := c.CreateKey(context.Background(), client.NewKey{Name: fmt.Sprint("k", i)})
+					switch skillett.ErrorCode(err) {
+					case "":
+						created.Add(1)
+					case skillett.EPLANLIMIT:
+						refused.Add(1)
+					default:
+						t.Errorf("create %d: %v", i, err)
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			keys, err := u.ListKeys(t.Context())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if created.Load() != 1 || refused.Load() != int64(n-1) || len(keys) != 1 {
+				t.Errorf("%d concurrent creates for a free user across A and B: got %d created, %d refused, %d listed; want 1, %d, 1",
+					n, created.Load(), refused.Load(), len(keys), n-1)
+			}
+			t.Logf("%d concurrent creates across two processes: %d key created", n, len(keys))
+		})
+	}
+}
+
+// lockedBuffer collects a process's output.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

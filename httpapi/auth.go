@@ -1,0 +1,57 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/keyauth"
+	"github.com/skillett/skillett/service"
+	"github.com/skillett/skillett/sessioncookie"
+)
+
+var (
+	errNoCredentials = skillett.Errorf(skillett.EUNAUTHORIZED, "Authentication required: send an API key as Authorization: Bearer sk_…, or log in.")
+	errBadAuthHeader = skillett.Errorf(skillett.EUNAUTHORIZED, "The Authorization header must be Bearer followed by an API key.")
+	errKeyCannotMgmt = skillett.Errorf(skillett.EINSUFFICIENTSCOPE, `This API key is restricted to integrations; managing keys needs a key with the "*" scope or a dashboard session.`)
+)
+
+// authenticator resolves the principal of a request: by its Bearer key if
+// it has an Authorization header (which then alone decides), else by its
+// session cookie.
+type authenticator struct{ svc *service.Service }
+
+func (a authenticator) principal(r *http.Request) (*skillett.Principal, error) {
+	if token, present := keyauth.BearerToken(r); present {
+		if token == "" {
+			return nil, errBadAuthHeader
+		}
+		return a.svc.KeyPrincipal(r.Context(), token)
+	}
+	if token := sessioncookie.Token(r); token != "" {
+		return a.svc.SessionPrincipal(r.Context(), token)
+	}
+	return nil, errNoCredentials
+}
+
+// any requires an authenticated principal, whatever its scopes.
+func (a authenticator) any(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := a.principal(r)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(keyauth.WithPrincipal(r.Context(), p)))
+	})
+}
+
+// fullAccess requires a session or a key with the "*" scope.
+func (a authenticator) fullAccess(next http.Handler) http.Handler {
+	return a.any(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !keyauth.PrincipalFrom(r.Context()).FullAccess() {
+			fail(w, r, errKeyCannotMgmt)
+			return
+		}
+		next.ServeHTTP(w, r)
+	}))
+}

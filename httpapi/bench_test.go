@@ -1,0 +1,67 @@
+package httpapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
+	"github.com/skillett/skillett/service"
+	"github.com/skillett/skillett/sqlite"
+)
+
+// benchHandler is the whole handler stack over SQLite, logging as in
+// production (to a discarded writer), with one key created.
+func benchHandler(b *testing.B) (http.Handler, string) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	metrics := httpapi.NewMetrics()
+	svc := service.New(service.Config{Store: st, Logger: log, OnVerify: metrics.ObserveVerification})
+	if err := svc.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.Close(context.Background()); st.Close() })
+	u, err := svc.CreateUser(b.Context(), "bench@example.com", "", skillett.PlanPro)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, full, err := svc.CreateKey(b.Context(), u.ID, skillett.KeyRequest{Name: "bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return httpapi.NewServer(httpapi.Options{Service: svc, Logger: log, Metrics: metrics}), full
+}
+
+func benchRequests(b *testing.B, h http.Handler, path, key string) {
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		req := httptest.NewRequest("GET", path, nil)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		for pb.Next() {
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusOK {
+				b.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+			}
+		}
+	})
+}
+
+// BenchmarkStack compares an authenticated GET /me with an unauthenticated
+// GET /healthz through the same stack: routing, logging, metrics and, for
+// /me, key verification on a cache hit and the JSON answer.
+func BenchmarkStack(b *testing.B) {
+	h, full := benchHandler(b)
+	b.Run("healthz", func(b *testing.B) { benchRequests(b, h, "/healthz", "") })
+	b.Run("me_authenticated", func(b *testing.B) { benchRequests(b, h, "/me", full) })
+}

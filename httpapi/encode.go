@@ -1,0 +1,180 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/skillett/skillett"
+)
+
+// maxBodyBytes is the largest request body accepted (SPEC §3).
+const maxBodyBytes = 64 << 10
+
+// HTTP-level errors; domain errors come from the service.
+var (
+	errNotFound         = skillett.Errorf(skillett.ENOTFOUND, "No such resource.")
+	errMethodNotAllowed = &skillett.Error{Code: "method_not_allowed", Message: "This method is not allowed on this resource."}
+	errCrossOrigin      = skillett.Errorf(skillett.EFORBIDDEN, "Cross-origin requests that change state are refused.")
+	errInternal         = errors.New("internal")
+	errTooLarge         = &skillett.Error{Code: "payload_too_large", Message: fmt.Sprintf("The request body must be at most %d KiB.", maxBodyBytes>>10)}
+	errMediaType        = &skillett.Error{Code: "unsupported_media_type", Message: "The request body must be JSON (Content-Type: application/json)."}
+)
+
+// statusOf maps error codes to HTTP statuses: the only such map.
+var statusOf = map[string]int{
+	skillett.EINVALID:           http.StatusBadRequest,
+	skillett.EUNAUTHORIZED:      http.StatusUnauthorized,
+	skillett.EINSUFFICIENTSCOPE: http.StatusForbidden,
+	skillett.EPLANLIMIT:         http.StatusForbidden,
+	skillett.EFORBIDDEN:         http.StatusForbidden,
+	skillett.ENOTFOUND:          http.StatusNotFound,
+	"method_not_allowed":        http.StatusMethodNotAllowed,
+	skillett.ECONFLICT:          http.StatusConflict,
+	"payload_too_large":         http.StatusRequestEntityTooLarge,
+	"unsupported_media_type":    http.StatusUnsupportedMediaType,
+	skillett.ERATELIMITED:       http.StatusTooManyRequests,
+	skillett.EINTERNAL:          http.StatusInternalServerError,
+}
+
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// writeError writes err as {"error","message"} with its status. Internal
+// errors are logged by the caller's logger through the request log (their
+// cause is attached with logCause) and shown with a fixed message.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := skillett.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		code, status = skillett.EINTERNAL, http.StatusInternalServerError
+	}
+	h := w.Header()
+	switch status {
+	case http.StatusUnauthorized:
+		h.Set("WWW-Authenticate", `Bearer realm="skillett"`)
+	case http.StatusTooManyRequests:
+		retry := time.Second
+		if e, ok := errors.AsType[*skillett.Error](err); ok && e.RetryAfter > retry {
+			retry = e.RetryAfter
+		}
+		h.Set("Retry-After", strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10))
+	}
+	encode(w, status, errorBody{Error: code, Message: skillett.ErrorMessage(err)})
+}
+
+// encode writes v as JSON with status.
+func encode(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		// Only a programming error gets here; never send half a body.
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusInternalServerError)
+		io.WriteString(w, `{"error":"internal","message":"An internal error occurred."}`+"\n")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// decode reads a JSON request body into v: Content-Type absent or
+// application/json, at most 64 KiB, one JSON object, no unknown fields.
+func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return errMediaType
+		}
+	}
+	if r.ContentLength > maxBodyBytes {
+		return errTooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return errTooLarge
+	} else if err != nil {
+		return skillett.Errorf(skillett.EINVALID, "The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return skillett.Errorf(skillett.EINVALID, "The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return skillett.Errorf(skillett.EINVALID, "%s", describeJSONError(err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return skillett.Errorf(skillett.EINVALID, "The request body must hold a single JSON object.")
+	}
+	return nil
+}
+
+// describeJSONError turns a decoding error into a sentence for the caller.
+func describeJSONError(err error) string {
+	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
+		if e.Field == "" {
+			return "The request body must be a JSON object."
+		}
+		return fmt.Sprintf("Field %q must be of type %s.", e.Field, jsonTypeName(e.Type.Kind().String()))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("Unknown field %s.", name)
+	}
+	return "The request body is not valid JSON."
+}
+
+func jsonTypeName(kind string) string {
+	switch kind {
+	case "slice", "array":
+		return "array"
+	case "string", "ptr":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "struct", "map":
+		return "object"
+	}
+	return "number"
+}
+
+// timestamp formats t as RFC 3339 UTC to the second (SPEC §3).
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optTimestamp(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timestamp(*t)
+	return &s
+}
+
+func newRequestID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+var keyPattern = regexp.MustCompile(`sk_[0-9A-Za-z]{8,}`)
+
+// redactKeys hides anything that looks like an API key in s, so that a key
+// pasted into a URL never reaches a log line.
+func redactKeys(s string) string {
+	if !strings.Contains(s, "sk_") {
+		return s
+	}
+	return keyPattern.ReplaceAllString(s, "sk_[REDACTED]")
+}

@@ -1,0 +1,350 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/keyauth"
+	"github.com/skillett/skillett/service"
+	"github.com/skillett/skillett/sessioncookie"
+)
+
+// fail writes err, attaching its cause to the request's log line when it is
+// internal.
+func fail(w http.ResponseWriter, r *http.Request, err error) {
+	if skillett.ErrorCode(err) == skillett.EINTERNAL {
+		for u := w; u != nil; {
+			if sw, ok := u.(*statusWriter); ok {
+				sw.cause = err
+				break
+			}
+			uw, ok := u.(interface{ Unwrap() http.ResponseWriter })
+			if !ok {
+				break
+			}
+			u = uw.Unwrap()
+		}
+	}
+	writeError(w, r, err)
+}
+
+type statusBody struct {
+	Status string `json:"status"`
+}
+
+func handleHealthz() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, statusBody{"ok"})
+	})
+}
+
+func handleReadyz(svc *service.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.Ready(r.Context()); err != nil {
+			fail(discardBody{w}, r, err) // logs the cause
+			encode(w, http.StatusServiceUnavailable, errorBody{Error: skillett.EINTERNAL, Message: "The database does not answer."})
+			return
+		}
+		encode(w, http.StatusOK, statusBody{"ok"})
+	})
+}
+
+func handleOpenAPI() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(OpenAPIDocument())
+	})
+}
+
+// userJSON is a user on the wire.
+type userJSON struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Plan      string `json:"plan"`
+	CreatedAt string `json:"created_at"`
+}
+
+// UserJSON is u as the API shows it.
+func UserJSON(u *skillett.User) any { return newUserJSON(u) }
+
+func newUserJSON(u *skillett.User) userJSON {
+	return userJSON{ID: u.ID, Email: u.Email, Plan: string(u.Plan), CreatedAt: timestamp(u.CreatedAt)}
+}
+
+type credentials struct {
+	Email    *string `json:"email"`
+	Password *string `json:"password"`
+}
+
+func (c credentials) check() error {
+	if c.Email == nil || c.Password == nil {
+		return skillett.Errorf(skillett.EINVALID, "Both email and password are required.")
+	}
+	return nil
+}
+
+func handleSignup(svc *service.Service, enabled, secure bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !enabled {
+			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server."))
+			return
+		}
+		var c credentials
+		if err := decode(w, r, &c); err != nil {
+			fail(w, r, err)
+			return
+		}
+		if err := c.check(); err != nil {
+			fail(w, r, err)
+			return
+		}
+		u, token, err := svc.Signup(r.Context(), *c.Email, *c.Password)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		sessioncookie.Set(w, r, token, svc.SessionTTL(), secure)
+		encode(w, http.StatusCreated, newUserJSON(u))
+	})
+}
+
+func handleLogin(svc *service.Service, secure bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var c credentials
+		if err := decode(w, r, &c); err != nil {
+			fail(w, r, err)
+			return
+		}
+		if err := c.check(); err != nil {
+			fail(w, r, err)
+			return
+		}
+		u, token, err := svc.Login(r.Context(), *c.Email, *c.Password)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		sessioncookie.Set(w, r, token, svc.SessionTTL(), secure)
+		encode(w, http.StatusOK, newUserJSON(u))
+	})
+}
+
+func handleLogout(svc *service.Service, secure bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := svc.Logout(r.Context(), sessioncookie.Token(r)); err != nil {
+			fail(w, r, err)
+			return
+		}
+		sessioncookie.Clear(w, r, secure)
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type authJSON struct {
+	Method string   `json:"method"`
+	KeyID  string   `json:"key_id,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+type meJSON struct {
+	userJSON
+	Auth authJSON `json:"auth"`
+}
+
+func handleMe() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := keyauth.PrincipalFrom(r.Context())
+		me := meJSON{userJSON: newUserJSON(p.User), Auth: authJSON{Method: p.Method}}
+		if p.Key != nil {
+			me.Auth.KeyID, me.Auth.Scopes = p.Key.ID, p.Key.Scopes
+		}
+		encode(w, http.StatusOK, me)
+	})
+}
+
+// listedKeyJSON is a key in GET /api-keys: the page's eight fields.
+type listedKeyJSON struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	KeyPrefix  string   `json:"key_prefix"`
+	Scopes     []string `json:"scopes"`
+	LastUsedAt *string  `json:"last_used_at"`
+	ExpiresAt  *string  `json:"expires_at"`
+	RevokedAt  *string  `json:"revoked_at"`
+	CreatedAt  string   `json:"created_at"`
+}
+
+// createdKeyJSON is the api_key of POST /api-keys: the page's six fields.
+type createdKeyJSON struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	KeyPrefix string   `json:"key_prefix"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expires_at"`
+	CreatedAt string   `json:"created_at"`
+}
+
+type createKeyResponse struct {
+	APIKey  createdKeyJSON `json:"api_key"`
+	FullKey string         `json:"full_key"`
+}
+
+// ListedKeys is keys as GET /api-keys shows them (never null).
+func ListedKeys(keys []*skillett.Key) any {
+	out := make([]listedKeyJSON, len(keys))
+	for i, k := range keys {
+		out[i] = listedKeyJSON{
+			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+			LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
+			RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
+		}
+	}
+	return out
+}
+
+// CreatedKey is the body of POST /api-keys for a new key.
+func CreatedKey(k *skillett.Key, full string) any {
+	return createKeyResponse{
+		APIKey: createdKeyJSON{
+			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+			ExpiresAt: optTimestamp(k.ExpiresAt), CreatedAt: timestamp(k.CreatedAt),
+		},
+		FullKey: full,
+	}
+}
+
+type createKeyRequest struct {
+	Name      *string  `json:"name"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expires_at"`
+}
+
+func handleListKeys(svc *service.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := keyauth.PrincipalFrom(r.Context())
+		keys, err := svc.ListKeys(r.Context(), p.User.ID)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		out := ListedKeys(keys)
+		encode(w, http.StatusOK, out)
+	})
+}
+
+func handleCreateKey(svc *service.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := keyauth.PrincipalFrom(r.Context())
+		var req createKeyRequest
+		if err := decode(w, r, &req); err != nil {
+			fail(w, r, err)
+			return
+		}
+		kr := skillett.KeyRequest{Scopes: req.Scopes}
+		if req.Name != nil {
+			kr.Name = *req.Name
+		}
+		if req.ExpiresAt != nil {
+			t, err := skillett.ParseTime("expires_at", *req.ExpiresAt)
+			if err != nil {
+				fail(w, r, err)
+				return
+			}
+			kr.ExpiresAt = &t
+		}
+		k, full, err := svc.CreateKey(r.Context(), p.User.ID, kr)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		encode(w, http.StatusCreated, CreatedKey(k, full))
+	})
+}
+
+func handleRevokeKey(svc *service.Service) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := keyauth.PrincipalFrom(r.Context())
+		if err := svc.RevokeKey(r.Context(), p.User.ID, r.PathValue("id")); err != nil {
+			fail(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+type verifyRequest struct {
+	Key   *string `json:"key"`
+	Scope *string `json:"scope"`
+}
+
+type verifyResponse struct {
+	Valid     bool     `json:"valid"`
+	Code      string   `json:"code"`
+	KeyID     string   `json:"key_id,omitempty"`
+	UserID    string   `json:"user_id,omitempty"`
+	Plan      string   `json:"plan,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	ExpiresAt **string `json:"expires_at,omitempty"`
+}
+
+var errNoServiceToken = skillett.Errorf(skillett.EUNAUTHORIZED, "POST /verify needs a service token: Authorization: Bearer <token>.")
+
+func handleVerify(svc *service.Service, tokens []string) http.Handler {
+	// Compare hashes so that the comparison takes the same time whatever
+	// the length of the presented token.
+	hashes := make([][32]byte, len(tokens))
+	for i, t := range tokens {
+		hashes[i] = sha256.Sum256([]byte(t))
+	}
+	serviceAuthorized := func(r *http.Request) bool {
+		token, _ := keyauth.BearerToken(r)
+		h := sha256.Sum256([]byte(token))
+		ok := 0
+		for _, want := range hashes {
+			ok |= subtle.ConstantTimeCompare(h[:], want[:])
+		}
+		return token != "" && ok == 1
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(hashes) == 0 {
+			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Verification is not enabled on this server (no service token is configured)."))
+			return
+		}
+		if !serviceAuthorized(r) {
+			fail(w, r, errNoServiceToken)
+			return
+		}
+		var req verifyRequest
+		if err := decode(w, r, &req); err != nil {
+			fail(w, r, err)
+			return
+		}
+		if req.Key == nil {
+			fail(w, r, skillett.Errorf(skillett.EINVALID, "Field \"key\" is required."))
+			return
+		}
+		scope := ""
+		if req.Scope != nil {
+			scope = *req.Scope
+			if scope != skillett.ScopeAll && !skillett.ValidScopeName(scope) {
+				fail(w, r, skillett.Errorf(skillett.EINVALID, "Field \"scope\" must be an integration name."))
+				return
+			}
+		}
+		res, err := svc.VerifyKey(r.Context(), *req.Key, scope)
+		if err != nil {
+			fail(w, r, err)
+			return
+		}
+		out := verifyResponse{Valid: res.Valid(), Code: res.Outcome}
+		if res.Valid() {
+			k, u := res.Principal.Key, res.Principal.User
+			exp := optTimestamp(k.ExpiresAt)
+			out.KeyID, out.UserID, out.Plan, out.Scopes, out.ExpiresAt = k.ID, u.ID, string(u.Plan), k.Scopes, &exp
+		}
+		encode(w, http.StatusOK, out)
+	})
+}

@@ -1,0 +1,232 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
+	"github.com/skillett/skillett/internal/openapitest"
+	"github.com/skillett/skillett/internal/testclock"
+	"github.com/skillett/skillett/service"
+	"github.com/skillett/skillett/sqlite"
+)
+
+var t0 = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
+
+const password = "correct horse battery staple"
+
+// env is a real server on loopback over a real SQLite file, with a fake
+// clock, captured logs, and a client that checks every response against
+// the OpenAPI document.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	svc    *service.Service
+	store  *sqlite.Store
+	clock  *testclock.Clock
+	logs   *syncBuffer
+	client *http.Client
+}
+
+type option func(*httpapi.Options, *service.Config)
+
+func withServiceTokens(tokens ...string) option {
+	return func(o *httpapi.Options, _ *service.Config) { o.ServiceTokens = tokens }
+}
+
+func newEnv(t *testing.T, opts ...option) *env {
+	t.Helper()
+	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, store: st, clock: testclock.New(t0), logs: &syncBuffer{}}
+	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	metrics := httpapi.NewMetrics()
+	cfg := service.Config{
+		Store:              st,
+		Now:                e.clock.Now,
+		Logger:             log,
+		Password:           service.PasswordParams{Memory: 64, Time: 1, Threads: 1},
+		ChangePollInterval: time.Hour,
+		UsageFlushInterval: time.Hour,
+		OnVerify:           metrics.ObserveVerification,
+	}
+	o := httpapi.Options{Logger: log, Metrics: metrics}
+	for _, f := range opts {
+		f(&o, &cfg)
+	}
+	e.svc = service.New(cfg)
+	o.Service = e.svc
+	if err := e.svc.Start(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(httpapi.NewServer(o))
+	e.client = &http.Client{Transport: openapitest.New(t).Transport(t, e.srv.Client().Transport)}
+	t.Cleanup(func() {
+		e.srv.Close()
+		e.svc.Close(context.Background())
+		st.Close()
+	})
+	return e
+}
+
+// resp is a fully read response.
+type resp struct {
+	desc   string
+	status int
+	header http.Header
+	body   []byte
+	json   map[string]any
+	list   []any
+}
+
+type hdr map[string]string
+
+func bearer(key string) hdr    { return hdr{"Authorization": "Bearer " + key} }
+func session(token string) hdr { return hdr{"Cookie": "skillett_session=" + token} }
+
+// do sends a request; body is sent as is when a string, else as JSON.
+func (e *env) do(method, path string, body any, headers ...hdr) *resp {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range headers {
+		for k, v := range h {
+			if v == "" {
+				req.Header.Del(k)
+			} else {
+				req.Header.Set(k, v)
+			}
+		}
+	}
+	res, err := e.client.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	r := &resp{desc: method + " " + path, status: res.StatusCode, header: res.Header}
+	if r.body, err = io.ReadAll(res.Body); err != nil {
+		e.t.Fatal(err)
+	}
+	if json.Unmarshal(r.body, &r.json) != nil {
+		json.Unmarshal(r.body, &r.list)
+	}
+	return r
+}
+
+func (r *resp) expectStatus(t *testing.T, want int) {
+	t.Helper()
+	if r.status != want {
+		t.Fatalf("%s: got status %d, want %d; body %s", r.desc, r.status, want, r.body)
+	}
+}
+
+// expectError checks status, code and a non-empty message; 401s must carry
+// WWW-Authenticate.
+func (r *resp) expectError(t *testing.T, status int, code string) {
+	t.Helper()
+	if r.status != status || r.json["error"] != code || r.json["message"] == "" || r.json["message"] == nil {
+		t.Fatalf("%s: got %d %s, want %d with error %q and a message", r.desc, r.status, r.body, status, code)
+	}
+	if status == http.StatusUnauthorized && r.header.Get("WWW-Authenticate") != `Bearer realm="skillett"` {
+		t.Errorf("%s: got WWW-Authenticate %q, want Bearer realm=\"skillett\"", r.desc, r.header.Get("WWW-Authenticate"))
+	}
+}
+
+// signup creates a user through the API and returns its session token.
+func (e *env) signup(email string) string {
+	e.t.Helper()
+	r := e.do("POST", "/auth/signup", map[string]string{"email": email, "password": password})
+	r.expectStatus(e.t, http.StatusCreated)
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == "skillett_session" {
+			return c.Value
+		}
+	}
+	e.t.Fatalf("signup: no session cookie in %q", r.header.Values("Set-Cookie"))
+	return ""
+}
+
+// user creates a user on plan and returns its session token.
+func (e *env) user(email string, plan skillett.Plan) string {
+	e.t.Helper()
+	token := e.signup(email)
+	if plan != skillett.PlanFree {
+		if _, err := e.svc.SetPlan(e.t.Context(), email, plan); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return token
+}
+
+// createKey creates a key and returns its id and full key.
+func (e *env) createKey(auth hdr, body any) (id, full string) {
+	e.t.Helper()
+	r := e.do("POST", "/api-keys", body, auth)
+	r.expectStatus(e.t, http.StatusCreated)
+	k, _ := r.json["api_key"].(map[string]any)
+	id, _ = k["id"].(string)
+	full, _ = r.json["full_key"].(string)
+	if id == "" || full == "" {
+		e.t.Fatalf("create key: no id or full_key in %s", r.body)
+	}
+	return id, full
+}
+
+func (e *env) listKeys(auth hdr) []map[string]any {
+	e.t.Helper()
+	r := e.do("GET", "/api-keys", nil, auth)
+	r.expectStatus(e.t, http.StatusOK)
+	out := make([]map[string]any, len(r.list))
+	for i, v := range r.list {
+		out[i] = v.(map[string]any)
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes (log output).
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

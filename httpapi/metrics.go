@@ -1,0 +1,107 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/skillett/skillett"
+)
+
+// Metrics are the service's Prometheus metrics, on a registry of their own
+// (no global state).
+type Metrics struct {
+	Registry *prometheus.Registry
+
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+	verify   map[string]prometheus.Counter // by outcome, resolved once
+	cache    [2]prometheus.Counter         // misses, hits
+
+	// routeCounters caches the counter and histogram of each route and
+	// status so that a request costs no label lookup.
+	routeCounters sync.Map // routeStatus → routeMetrics
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeMetrics struct {
+	count   prometheus.Counter
+	latency prometheus.Observer
+}
+
+// NewMetrics registers the service's metrics, with the Go runtime and
+// process collectors, on a new registry.
+func NewMetrics() *Metrics {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m := &Metrics{
+		Registry: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "skillett_http_requests_total",
+			Help: "HTTP requests by route pattern and status code.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "skillett_http_request_duration_seconds",
+			Help:    "HTTP request latency by route pattern.",
+			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		verify: map[string]prometheus.Counter{},
+	}
+	verifications := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "skillett_key_verifications_total",
+		Help: "API key verifications by outcome (valid, malformed, not_found, revoked, expired, insufficient_scope).",
+	}, []string{"outcome"})
+	for _, o := range skillett.VerifyOutcomes {
+		m.verify[o] = verifications.WithLabelValues(o)
+	}
+	lookups := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "skillett_verification_cache_lookups_total",
+		Help: "Verifications of well-formed keys by whether the in-process cache answered (hit) or the store did (miss).",
+	}, []string{"result"})
+	m.cache = [2]prometheus.Counter{lookups.WithLabelValues("miss"), lookups.WithLabelValues("hit")}
+	reg.MustRegister(m.requests, m.latency, verifications, lookups)
+	return m
+}
+
+// ObserveVerification counts one verification; it is the service's
+// OnVerify hook.
+func (m *Metrics) ObserveVerification(outcome string, cacheHit bool) {
+	if c := m.verify[outcome]; c != nil {
+		c.Inc()
+	}
+	if outcome != skillett.VerifyMalformed {
+		hit := 0
+		if cacheHit {
+			hit = 1
+		}
+		m.cache[hit].Inc()
+	}
+}
+
+func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
+	k := routeStatus{route, status}
+	v, ok := m.routeCounters.Load(k)
+	if !ok {
+		v, _ = m.routeCounters.LoadOrStore(k, routeMetrics{
+			count:   m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			latency: m.latency.WithLabelValues(route),
+		})
+	}
+	rm := v.(routeMetrics)
+	rm.count.Inc()
+	rm.latency.Observe(d.Seconds())
+}
+
+// Handler serves the registry in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,81 @@
+package httpapi_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/skillett/skillett"
+)
+
+func TestHealth(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/healthz", nil).expectStatus(t, http.StatusOK)
+	e.do("GET", "/readyz", nil).expectStatus(t, http.StatusOK)
+	e.store.Close()
+	r := e.do("GET", "/readyz", nil)
+	if r.status != http.StatusServiceUnavailable || r.json["error"] != "internal" {
+		t.Errorf("/readyz with the database closed: got %d %s, want 503", r.status, r.body)
+	}
+	e.do("GET", "/healthz", nil).expectStatus(t, http.StatusOK)
+	if strings.Contains(r.json["message"].(string), "sql") {
+		t.Errorf("/readyz leaks internals: %s", r.body)
+	}
+}
+
+// Routing comes before authentication, and unknown routes answer in JSON.
+func TestRouting(t *testing.T) {
+	e := newEnv(t)
+	e.do("GET", "/nope", nil).expectError(t, 404, "not_found")
+	e.do("GET", "/nope", nil, bearer("garbage")).expectError(t, 404, "not_found")
+	r := e.do("PUT", "/api-keys", nil, bearer("garbage"))
+	r.expectError(t, 405, "method_not_allowed")
+	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
+		t.Errorf("Allow: got %q, want GET and POST", allow)
+	}
+	e.do("GET", "/api-keys/key_x", nil).expectError(t, 405, "method_not_allowed")
+	e.do("POST", "/healthz", nil).expectError(t, 405, "method_not_allowed")
+	if r := e.do("GET", "/healthz", nil); r.header.Get("X-Request-Id") == "" {
+		t.Error("no X-Request-Id")
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/openapi.json", nil)
+	r.expectStatus(t, http.StatusOK)
+	if v, _ := r.json["openapi"].(string); !strings.HasPrefix(v, "3.1") {
+		t.Errorf("openapi: got %v, want 3.1.x", r.json["openapi"])
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t, withServiceTokens(serviceToken))
+	auth := session(e.user("a@example.com", skillett.PlanFree))
+	_, full := e.createKey(auth, map[string]any{"name": "k"})
+	e.do("GET", "/me", nil, bearer(full))
+	e.do("GET", "/me", nil, bearer(full))
+	e.do("GET", "/me", nil, bearer(neverIssued()))
+	e.do("POST", "/verify", map[string]any{"key": "garbage"}, bearer(serviceToken))
+	r := e.do("GET", "/metrics", nil)
+	r.expectStatus(t, http.StatusOK)
+	body := string(r.body)
+	for _, want := range []string{
+		`skillett_http_requests_total{route="GET /me",status="200"} 2`,
+		`skillett_http_requests_total{route="GET /me",status="401"} 1`,
+		`skillett_http_request_duration_seconds_bucket{route="POST /api-keys",le=`,
+		`skillett_key_verifications_total{outcome="valid"} 2`,
+		`skillett_key_verifications_total{outcome="not_found"} 1`,
+		`skillett_key_verifications_total{outcome="malformed"} 1`,
+		`skillett_verification_cache_lookups_total{result="hit"} 1`,
+		`skillett_verification_cache_lookups_total{result="miss"} 2`,
+		`go_goroutines`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if strings.Contains(body, full) || strings.Contains(body, full[:11]) {
+		t.Error("/metrics shows a key")
+	}
+}

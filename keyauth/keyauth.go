@@ -1,0 +1,103 @@
+// Package keyauth is net/http middleware that authenticates requests by
+// Skillett API key, for Skillett's own API and for any other Go service.
+//
+// Middleware refuses a request without a valid key (401) and puts the
+// principal in the request's context; RequireScope also refuses a key that
+// does not grant an integration (403). Keys are checked by a
+// skillett.Verifier: in-process with service.Service, or over HTTP with
+// client.Verifier. Errors are JSON, {"error": code, "message": sentence},
+// as in the rest of the API.
+//
+// It imports only the root package and the standard library.
+package keyauth
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/skillett/skillett"
+)
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying p.
+func WithPrincipal(ctx context.Context, p *skillett.Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the principal that authenticated the request, or
+// nil if none did.
+func PrincipalFrom(ctx context.Context) *skillett.Principal {
+	p, _ := ctx.Value(principalKey{}).(*skillett.Principal)
+	return p
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>"
+// header (the scheme is case-insensitive). present reports whether the
+// request has an Authorization header at all: if so, it alone decides
+// (SPEC §4), and a token of "" means the header is not a usable Bearer one.
+func BearerToken(r *http.Request) (token string, present bool) {
+	vals := r.Header.Values("Authorization")
+	if len(vals) == 0 {
+		return "", false
+	}
+	if len(vals) > 1 {
+		return "", true
+	}
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(vals[0]), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", true
+	}
+	return strings.TrimSpace(tok), true
+}
+
+// Middleware authenticates every request by its Bearer key and passes it on
+// with the principal in its context; anything but a valid, unrevoked,
+// unexpired key gets 401.
+func Middleware(v skillett.Verifier) func(http.Handler) http.Handler {
+	return RequireScope(v, "")
+}
+
+// RequireScope is Middleware that also requires the key to grant scope
+// (an integration name; "*" keys grant all): otherwise 403
+// insufficient_scope. An empty scope requires nothing more than Middleware.
+func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			token, _ := BearerToken(r)
+			if token == "" {
+				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, "Send an API key as Authorization: Bearer sk_….")
+				return
+			}
+			res, err := v.VerifyKey(r.Context(), token, scope)
+			switch {
+			case err != nil:
+				slog.ErrorContext(r.Context(), "keyauth: verification failed", "err", err)
+				WriteError(w, http.StatusInternalServerError, skillett.EINTERNAL, "The API key could not be verified.")
+			case res.Outcome == skillett.VerifyInsufficientScope:
+				WriteError(w, http.StatusForbidden, skillett.EINSUFFICIENTSCOPE, "This API key does not grant the "+scope+" integration.")
+			case !res.Valid():
+				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, skillett.RefusalMessage(res.Outcome))
+			default:
+				next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), res.Principal)))
+			}
+		})
+	}
+}
+
+// WriteError writes a JSON error body; 401 answers carry
+// WWW-Authenticate as SPEC §3 requires.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="skillett"`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(struct {
+		Error   string `json:"error"`
+		Message string `json:"message"`
+	}{code, message})
+}

@@ -1,0 +1,163 @@
+package service
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"sync"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/apikey"
+)
+
+const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+func newUserID() string { return "usr_" + apikey.RandomString(idAlphabet, 16) }
+func newKeyID() string  { return "key_" + apikey.RandomString(idAlphabet, 20) }
+
+// CreateUser creates a user on plan. An empty password creates a user who
+// cannot log in (keys are then made with the CLI). EINVALID, ECONFLICT.
+func (s *Service) CreateUser(ctx context.Context, email, password string, plan skillett.Plan) (*skillett.User, error) {
+	email, err := skillett.NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := skillett.ParsePlan(string(plan)); err != nil {
+		return nil, err
+	}
+	u := &skillett.User{ID: newUserID(), Email: email, Plan: plan, CreatedAt: s.now().UTC().Truncate(time.Second)}
+	if password != "" {
+		if err := skillett.ValidatePassword(password); err != nil {
+			return nil, err
+		}
+		u.PasswordHash = hashPassword(password, s.cfg.Password)
+	}
+	if err := s.store.CreateUser(ctx, u); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// Signup creates a user on the free plan and logs them in, returning the
+// new session token. EINVALID, ECONFLICT.
+func (s *Service) Signup(ctx context.Context, email, password string) (*skillett.User, string, error) {
+	if err := skillett.ValidatePassword(password); err != nil {
+		return nil, "", err
+	}
+	u, err := s.CreateUser(ctx, email, password, skillett.PlanFree)
+	if err != nil {
+		return nil, "", err
+	}
+	token, err := s.newSession(ctx, u)
+	return u, token, err
+}
+
+var errBadLogin = skillett.Errorf(skillett.EUNAUTHORIZED, "Wrong email or password.")
+
+// dummyHash is compared against when the email is unknown, so that a wrong
+// email costs as much time as a wrong password.
+var dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text(), DefaultPasswordParams) })
+
+// Login checks email and password and returns the user and a new session
+// token. Wrong email or password: EUNAUTHORIZED, with one message for both.
+// After LoginMaxFailures failures for an email within LoginWindow, every
+// attempt is ERATELIMITED until the oldest failure leaves the window.
+func (s *Service) Login(ctx context.Context, email, password string) (*skillett.User, string, error) {
+	email, err := skillett.NormalizeEmail(email)
+	if err != nil {
+		return nil, "", err
+	}
+	if password == "" {
+		return nil, "", skillett.Errorf(skillett.EINVALID, "Password is required.")
+	}
+	if err := s.store.ReserveLoginAttempt(ctx, email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures); err != nil {
+		return nil, "", err
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	switch {
+	case isCode(err, skillett.ENOTFOUND):
+		checkPassword(password, dummyHash())
+		return nil, "", errBadLogin
+	case err != nil:
+		return nil, "", err
+	case !checkPassword(password, u.PasswordHash):
+		return nil, "", errBadLogin
+	}
+	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
+		return nil, "", err
+	}
+	token, err := s.newSession(ctx, u)
+	return u, token, err
+}
+
+func (s *Service) newSession(ctx context.Context, u *skillett.User) (string, error) {
+	token := rand.Text()
+	now := s.now().UTC().Truncate(time.Second)
+	sess := &skillett.Session{TokenHash: sha256.Sum256([]byte(token)), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
+	if err := s.store.CreateSession(ctx, sess); err != nil {
+		return "", err
+	}
+	return token, nil
+}
+
+// SessionTTL is how long a new session lives.
+func (s *Service) SessionTTL() time.Duration { return s.cfg.SessionTTL }
+
+// Logout ends the session with this token; an unknown token is no error.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	if token == "" {
+		return nil
+	}
+	return s.store.DeleteSession(ctx, sha256.Sum256([]byte(token)))
+}
+
+// SessionPrincipal returns the principal of a session token.
+// EUNAUTHORIZED if the session is unknown, ended or expired.
+func (s *Service) SessionPrincipal(ctx context.Context, token string) (*skillett.Principal, error) {
+	if token == "" || len(token) > 256 {
+		return nil, errNoSession
+	}
+	_, u, err := s.store.SessionUser(ctx, sha256.Sum256([]byte(token)), s.now())
+	if isCode(err, skillett.ENOTFOUND) {
+		return nil, errNoSession
+	} else if err != nil {
+		return nil, err
+	}
+	return &skillett.Principal{User: u, Method: skillett.MethodSession}, nil
+}
+
+var errNoSession = skillett.Errorf(skillett.EUNAUTHORIZED, "Your session has ended; log in again.")
+
+// UserByEmail returns the user with this email. EINVALID, ENOTFOUND.
+func (s *Service) UserByEmail(ctx context.Context, email string) (*skillett.User, error) {
+	email, err := skillett.NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.UserByEmail(ctx, email)
+	if isCode(err, skillett.ENOTFOUND) {
+		return nil, skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s.", email)
+	}
+	return u, err
+}
+
+// SetPlan changes a user's plan; every process sees it from its next
+// request on. EINVALID, ENOTFOUND.
+func (s *Service) SetPlan(ctx context.Context, email string, plan skillett.Plan) (*skillett.User, error) {
+	email, err := skillett.NormalizeEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := skillett.ParsePlan(string(plan)); err != nil {
+		return nil, err
+	}
+	u, err := s.store.SetUserPlan(ctx, email, plan)
+	if isCode(err, skillett.ENOTFOUND) {
+		return nil, skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s.", email)
+	}
+	if err == nil {
+		s.verifier.forgetUser(u.ID)
+	}
+	return u, err
+}

@@ -1,0 +1,247 @@
+package service
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/apikey"
+)
+
+// cacheTTL bounds how long a cached answer lives even if no change is ever
+// read for it: a safety net under the change log, not the mechanism.
+const cacheTTL = time.Minute
+
+// entry is what the cache holds for a key: an immutable snapshot of the key
+// and its owner, plus the last use recorded for it.
+type entry struct {
+	principal *skillett.Principal
+	lastUsed  atomic.Int64 // unix seconds of the latest use seen
+	queued    atomic.Bool  // in the usage recorder's queue
+}
+
+func newEntry(k *skillett.Key, u *skillett.User) *entry {
+	e := &entry{principal: &skillett.Principal{User: u, Method: skillett.MethodAPIKey, Key: k}}
+	if k.LastUsedAt != nil {
+		e.lastUsed.Store(k.LastUsedAt.Unix())
+	}
+	return e
+}
+
+// verifier answers key verifications from a bounded cache of known keys and
+// a bounded negative cache of well-formed unknown ones, falling back to the
+// store. Cached entries are dropped when the change log says their key was
+// revoked or their user changed.
+type verifier struct {
+	store    skillett.Store
+	now      func() time.Time
+	usage    *usageRecorder
+	onVerify func(string, bool)
+	poll     time.Duration
+	log      interface{ Warn(string, ...any) }
+
+	known   *otter.Cache[[32]byte, *entry]   // nil when caching is off
+	unknown *otter.Cache[[32]byte, struct{}] // nil when caching is off
+
+	// mu orders cache fills against invalidations: a fill only lands if
+	// no invalidation ran since its store read began (gen unchanged), so a
+	// revocation can never be overwritten by a stale read.
+	mu  sync.Mutex
+	gen atomic.Uint64
+}
+
+func newVerifier(s *Service, cfg Config) *verifier {
+	v := &verifier{store: cfg.Store, now: cfg.Now, usage: s.usage, onVerify: cfg.OnVerify, poll: cfg.ChangePollInterval, log: cfg.Logger}
+	if cfg.CacheSize > 0 {
+		v.known = otter.Must(&otter.Options[[32]byte, *entry]{
+			MaximumSize:      cfg.CacheSize,
+			ExpiryCalculator: otter.ExpiryWriting[[32]byte, *entry](cacheTTL),
+		})
+		v.unknown = otter.Must(&otter.Options[[32]byte, struct{}]{
+			MaximumSize:      max(cfg.NegativeCacheSize, 1),
+			ExpiryCalculator: otter.ExpiryWriting[[32]byte, struct{}](cacheTTL),
+		})
+	}
+	return v
+}
+
+// VerifyKey implements skillett.Verifier. A valid verification counts as a
+// use of the key (last_used_at).
+func (s *Service) VerifyKey(ctx context.Context, fullKey, scope string) (skillett.Verification, error) {
+	return s.verifier.verify(ctx, fullKey, scope)
+}
+
+// KeyPrincipal authenticates a request by its key: the principal, or
+// EUNAUTHORIZED saying why the key is refused.
+func (s *Service) KeyPrincipal(ctx context.Context, fullKey string) (*skillett.Principal, error) {
+	res, err := s.verifier.verify(ctx, fullKey, "")
+	if err != nil {
+		return nil, err
+	}
+	if !res.Valid() {
+		return nil, skillett.Errorf(skillett.EUNAUTHORIZED, "%s", skillett.RefusalMessage(res.Outcome))
+	}
+	return res.Principal, nil
+}
+
+func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Verification, error) {
+	if !apikey.Valid(full) {
+		v.report(skillett.VerifyMalformed, false)
+		return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
+	}
+	h := apikey.Hash(full)
+	e, hit, err := v.lookup(ctx, h)
+	if err != nil {
+		return skillett.Verification{}, err
+	}
+	if e == nil {
+		v.report(skillett.VerifyNotFound, hit)
+		return skillett.Verification{Outcome: skillett.VerifyNotFound}, nil
+	}
+	now := v.now()
+	k := e.principal.Key
+	var res skillett.Verification
+	switch {
+	case k.RevokedAt != nil:
+		res.Outcome = skillett.VerifyRevoked
+	case k.Expired(now):
+		res.Outcome = skillett.VerifyExpired
+	case scope != "" && !skillett.HasScope(k.Scopes, scope):
+		res = skillett.Verification{Outcome: skillett.VerifyInsufficientScope, Principal: e.principal}
+	default:
+		res = skillett.Verification{Outcome: skillett.VerifyValid, Principal: e.principal}
+		v.usage.record(e, now)
+	}
+	v.report(res.Outcome, hit)
+	return res, nil
+}
+
+func (v *verifier) report(outcome string, hit bool) {
+	if v.onVerify != nil {
+		v.onVerify(outcome, hit)
+	}
+}
+
+// lookup finds the key with hash h: from the caches, else from the store.
+// A nil entry means there is no such key.
+func (v *verifier) lookup(ctx context.Context, h [32]byte) (e *entry, hit bool, err error) {
+	if v.known != nil {
+		if e, ok := v.known.GetIfPresent(h); ok {
+			return e, true, nil
+		}
+		if _, ok := v.unknown.GetIfPresent(h); ok {
+			return nil, true, nil
+		}
+	}
+	gen := v.gen.Load()
+	k, u, err := v.store.KeyByHash(ctx, h)
+	if isCode(err, skillett.ENOTFOUND) {
+		if v.unknown != nil {
+			v.unknown.Set(h, struct{}{})
+		}
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	e = newEntry(k, u)
+	if v.known != nil {
+		v.mu.Lock()
+		if v.gen.Load() == gen {
+			v.known.Set(h, e)
+		}
+		v.mu.Unlock()
+	}
+	return e, false, nil
+}
+
+// forget drops every cached entry for which drop is true.
+func (v *verifier) forget(drop func(*skillett.Principal) bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.gen.Add(1)
+	if v.known == nil {
+		return
+	}
+	for h, e := range v.known.All() {
+		if drop(e.principal) {
+			v.known.Invalidate(h)
+		}
+	}
+}
+
+func (v *verifier) forgetKey(keyID string) {
+	v.forget(func(p *skillett.Principal) bool { return p.Key.ID == keyID })
+}
+
+func (v *verifier) forgetUser(userID string) {
+	v.forget(func(p *skillett.Principal) bool { return p.User.ID == userID })
+}
+
+func (v *verifier) forgetAll() {
+	v.forget(func(*skillett.Principal) bool { return true })
+}
+
+// followChanges reads the store's change log after seq until ctx ends,
+// dropping cached entries of revoked keys and changed users. It polls every
+// v.poll, and at once when the store announces a change.
+func (v *verifier) followChanges(ctx context.Context, seq int64) {
+	var wake <-chan struct{}
+	if n, ok := v.store.(skillett.ChangeNotifier); ok {
+		wake = n.ChangeNotifications(ctx)
+	}
+	tick := time.NewTicker(v.poll)
+	defer tick.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil
+			}
+		}
+		for {
+			changes, err := v.store.Changes(ctx, seq, 1000)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				// Unable to learn of revocations: fail closed by
+				// answering from the store until the log reads again.
+				if !failing {
+					v.log.Warn("reading the change log failed; verification cache cleared", "err", err)
+				}
+				failing = true
+				v.forgetAll()
+				break
+			}
+			failing = false
+			for _, c := range changes {
+				switch {
+				case c.KeyID != "":
+					v.forgetKey(c.KeyID)
+				case c.UserID != "":
+					v.forgetUser(c.UserID)
+				}
+				seq = c.Seq
+			}
+			if len(changes) < 1000 {
+				break
+			}
+		}
+	}
+}
+
+func (v *verifier) close() {
+	if v.known != nil {
+		v.known.StopAllGoroutines()
+		v.unknown.StopAllGoroutines()
+	}
+}

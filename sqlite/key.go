@@ -1,0 +1,174 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/skillett/skillett"
+)
+
+const keyColumns = `k.id, k.user_id, k.name, k.key_prefix, k.key_hash, k.scopes,
+	k.created_at, k.expires_at, k.revoked_at, k.last_used_at`
+
+// keyRow receives the keyColumns of a row.
+type keyRow struct {
+	k                          skillett.Key
+	hash                       []byte
+	scopes                     string
+	created                    int64
+	expires, revoked, lastUsed sql.NullInt64
+}
+
+func (r *keyRow) dest() []any {
+	return []any{&r.k.ID, &r.k.UserID, &r.k.Name, &r.k.Prefix, &r.hash, &r.scopes,
+		&r.created, &r.expires, &r.revoked, &r.lastUsed}
+}
+
+func (r *keyRow) key() (*skillett.Key, error) {
+	k := r.k
+	if len(r.hash) != len(k.Hash) {
+		return nil, fmt.Errorf("key %s: stored hash has %d bytes", k.ID, len(r.hash))
+	}
+	copy(k.Hash[:], r.hash)
+	if err := json.Unmarshal([]byte(r.scopes), &k.Scopes); err != nil {
+		return nil, fmt.Errorf("key %s: scopes: %w", k.ID, err)
+	}
+	k.CreatedAt = fromUnix(r.created)
+	k.ExpiresAt = fromNullUnix(r.expires)
+	k.RevokedAt = fromNullUnix(r.revoked)
+	k.LastUsedAt = fromNullUnix(r.lastUsed)
+	return &k, nil
+}
+
+var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
+
+// CreateKey inserts k unless its owner already holds as many active keys at
+// k.CreatedAt as limits allow for their plan (EPLANLIMIT). The write
+// transaction holds the database's write lock from its first statement, so
+// the count and the insert are atomic across connections and processes.
+// ENOTFOUND if the user does not exist.
+func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits) error {
+	scopes, err := json.Marshal(k.Scopes)
+	if err != nil {
+		return wrap("create key", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var plan skillett.Plan
+		err := tx.QueryRowContext(ctx, `SELECT plan FROM users WHERE id = ?`, k.UserID).Scan(&plan)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errUserNotFound
+		} else if err != nil {
+			return err
+		}
+		if max, ok := limits.Max(plan); ok {
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys
+				WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+				k.UserID, k.CreatedAt.Unix()).Scan(&n); err != nil {
+				return err
+			}
+			if n >= max {
+				return skillett.PlanLimitError(max)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO api_keys
+			(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], string(scopes), k.CreatedAt.Unix(), nullUnix(k.ExpiresAt))
+		return err
+	})
+	return wrap("create key", err)
+}
+
+// ListKeys returns the user's keys, newest first; among keys created in the
+// same second, the later-inserted (higher seq) first.
+func (s *Store) ListKeys(ctx context.Context, userID string) ([]*skillett.Key, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys k
+		WHERE k.user_id = ? ORDER BY k.created_at DESC, k.seq DESC`, userID)
+	if err != nil {
+		return nil, wrap("list keys", err)
+	}
+	defer rows.Close()
+	keys := []*skillett.Key{}
+	for rows.Next() {
+		var r keyRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, wrap("list keys", err)
+		}
+		k, err := r.key()
+		if err != nil {
+			return nil, wrap("list keys", err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, wrap("list keys", rows.Err())
+}
+
+// KeyByHash returns the key with this hash and its owner. ENOTFOUND.
+func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (*skillett.Key, *skillett.User, error) {
+	var (
+		kr keyRow
+		ur userRow
+	)
+	err := s.read.QueryRowContext(ctx, `SELECT `+keyColumns+`, `+userColumns+`
+		FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_hash = ?`, hash[:]).
+		Scan(append(kr.dest(), ur.dest()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, errKeyNotFound
+	} else if err != nil {
+		return nil, nil, wrap("key by hash", err)
+	}
+	k, err := kr.key()
+	if err != nil {
+		return nil, nil, wrap("key by hash", err)
+	}
+	return k, ur.user(), nil
+}
+
+// RevokeKey sets revoked_at to now unless it is set already, and records a
+// change for the key, in one transaction. The change is recorded also when
+// the key was revoked before: it is harmless, and keeps the method simple.
+// ENOTFOUND if the user has no key with this id.
+func (s *Store) RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
+			WHERE id = ? AND user_id = ?`, now.Unix(), keyID, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errKeyNotFound
+		}
+		return recordChange(ctx, tx, keyID, "")
+	})
+	return wrap("revoke key", err)
+}
+
+// TouchKeys raises last_used_at of each key to the given time, in one
+// transaction; it never lowers it. Unknown ids are ignored.
+func (s *Store) TouchKeys(ctx context.Context, used map[string]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `UPDATE api_keys SET last_used_at = ?1
+			WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at < ?1)`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for id, at := range used {
+			if _, err := stmt.ExecContext(ctx, at.Unix(), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return wrap("touch keys", err)
+}
