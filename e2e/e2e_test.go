@@ -6,6 +6,7 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -142,6 +143,25 @@ func testTwoProcesses(t *testing.T, db string) {
 	a := startServer(t, db)
 	b := startServer(t, db)
 
+	t.Run("ReadyAndMetrics", func(t *testing.T) {
+		for _, s := range []*server{a, b} {
+			res, err := http.Get(s.URL + "/readyz")
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("/readyz: %v %v", res, err)
+			}
+			res.Body.Close()
+			res, err = http.Get(s.URL + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if strings.HasPrefix(db, "postgres") && !strings.Contains(string(body), "skillett_pg_pool_max_conns 20") {
+				t.Errorf("/metrics lacks the pool's figures")
+			}
+		}
+	})
+
 	t.Run("KeyFromAWorksOnB", func(t *testing.T) {
 		u := newUser(t, db, a, "pro")
 		k, err := u.CreateKey(t.Context(), client.NewKey{Name: "from A"})
@@ -241,4 +261,45 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// Ten processes with small pools share one PostgreSQL server's default 100
+// connections; a revocation on one reaches all the others within a second.
+func TestManyProcessesOnPostgres(t *testing.T) {
+	const processes, poolSize = 10, 8
+	db := pgtest.NewDatabase(t)
+	cli(t, "", "migrate", "--db", db)
+	var servers []*server
+	for range processes {
+		servers = append(servers, startServer(t, db, "--pg-max-conns", fmt.Sprint(poolSize)))
+	}
+	u := newUser(t, db, servers[0], "pro")
+	k, err := u.CreateKey(t.Context(), client.NewKey{Name: "everywhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range servers {
+		if _, err := withKey(u, s.URL, k.FullKey).Me(t.Context()); err != nil {
+			t.Fatalf("process %d: %v", i, err)
+		}
+	}
+	if err := u.RevokeKey(t.Context(), k.APIKey.ID); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var slowest time.Duration
+	for i, s := range servers {
+		for {
+			_, err := withKey(u, s.URL, k.FullKey).Me(t.Context())
+			if skillett.ErrorCode(err) == skillett.EUNAUTHORIZED {
+				slowest = max(slowest, time.Since(start))
+				break
+			}
+			if time.Since(start) > time.Second {
+				t.Fatalf("process %d still accepts the key 1 s after the revocation", i)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	t.Logf("%d processes (pool %d each) on one database: revocation refused by all within %v", processes, poolSize, slowest)
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -85,12 +86,12 @@ func (c credentials) check() error {
 	return nil
 }
 
-func handleSignup(svc *service.Service, enabled, secure bool) http.Handler {
+// startSession is the handler of signup and login: it reads credentials,
+// calls start (Service.Signup or Service.Login), sets the session cookie and
+// answers the user with status.
+func startSession(svc *service.Service, secure bool, status int,
+	start func(ctx context.Context, email, password string) (*skillett.User, string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !enabled {
-			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server."))
-			return
-		}
 		var c credentials
 		if err := decode(w, r, &c); err != nil {
 			fail(w, r, err)
@@ -100,35 +101,27 @@ func handleSignup(svc *service.Service, enabled, secure bool) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		u, token, err := svc.Signup(r.Context(), *c.Email, *c.Password)
+		u, token, err := start(r.Context(), *c.Email, *c.Password)
 		if err != nil {
 			fail(w, r, err)
 			return
 		}
 		sessioncookie.Set(w, r, token, svc.SessionTTL(), secure)
-		encode(w, http.StatusCreated, newUserJSON(u))
+		encode(w, status, newUserJSON(u))
 	})
 }
 
+func handleSignup(svc *service.Service, enabled, secure bool) http.Handler {
+	if !enabled {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server."))
+		})
+	}
+	return startSession(svc, secure, http.StatusCreated, svc.Signup)
+}
+
 func handleLogin(svc *service.Service, secure bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var c credentials
-		if err := decode(w, r, &c); err != nil {
-			fail(w, r, err)
-			return
-		}
-		if err := c.check(); err != nil {
-			fail(w, r, err)
-			return
-		}
-		u, token, err := svc.Login(r.Context(), *c.Email, *c.Password)
-		if err != nil {
-			fail(w, r, err)
-			return
-		}
-		sessioncookie.Set(w, r, token, svc.SessionTTL(), secure)
-		encode(w, http.StatusOK, newUserJSON(u))
-	})
+	return startSession(svc, secure, http.StatusOK, svc.Login)
 }
 
 func handleLogout(svc *service.Service, secure bool) http.Handler {

@@ -8,11 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/dashboard"
 	"github.com/skillett/skillett/httpapi"
+	"github.com/skillett/skillett/postgres"
 	"github.com/skillett/skillett/service"
 )
 
@@ -35,6 +38,13 @@ var serveCommand = command{
 		secure := fs.Bool("secure-cookies", envBool(e, "SKILLETT_SECURE_COOKIES"), "mark session cookies Secure even without TLS, e.g. behind a TLS proxy (env SKILLETT_SECURE_COOKIES=true)")
 		limits := fs.String("plan-limits", envDefault(e, "SKILLETT_PLAN_LIMITS", ""), `most active keys per plan, e.g. "free=1,pro=unlimited" (env SKILLETT_PLAN_LIMITS; default free=1, pro and unlimited unlimited)`)
 		cacheSize := fs.Int("cache-size", envInt(e, "SKILLETT_CACHE_SIZE", 100_000), "keys kept in the verification cache; 0 turns the cache off (env SKILLETT_CACHE_SIZE)")
+		var integrations []string
+		integrations = appendList(integrations, e.getenv("SKILLETT_INTEGRATIONS"))
+		fs.Func("integrations", "comma-separated integration names the dashboard offers as key scopes (env SKILLETT_INTEGRATIONS; default github,slack,linear)", func(s string) error {
+			integrations = appendList(integrations, s)
+			return nil
+		})
+		debugAddr := fs.String("debug-addr", envDefault(e, "SKILLETT_DEBUG_ADDR", ""), "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
 		logFormat := fs.String("log-format", envDefault(e, "SKILLETT_LOG_FORMAT", "text"), "log format: text or json (env SKILLETT_LOG_FORMAT)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -48,24 +58,31 @@ var serveCommand = command{
 			if err != nil {
 				return err
 			}
+			for _, name := range integrations {
+				if !skillett.ValidScopeName(name) {
+					return usagef("--integrations: %q is not a valid integration name", name)
+				}
+			}
 			size := *cacheSize
 			if size <= 0 {
 				size = -1
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: size, log: log})
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: size, debugAddr: *debugAddr, integrations: integrations, log: log})
 		}
 	},
 }
 
 type serveConfig struct {
-	db        *dbFlags
-	addr      string
-	tokens    []string
-	noSignup  bool
-	secure    bool
-	limits    skillett.PlanLimits
-	cacheSize int
-	log       *slog.Logger
+	db           *dbFlags
+	addr         string
+	tokens       []string
+	noSignup     bool
+	secure       bool
+	limits       skillett.PlanLimits
+	cacheSize    int
+	debugAddr    string
+	integrations []string
+	log          *slog.Logger
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: stop
@@ -79,6 +96,9 @@ func serve(ctx context.Context, c serveConfig) error {
 	defer store.Close()
 
 	metrics := httpapi.NewMetrics()
+	if pg, ok := store.(*postgres.Store); ok {
+		registerPoolMetrics(metrics.Registry, pg.Pool())
+	}
 	svc := service.New(service.Config{
 		Store:     store,
 		Limits:    c.limits,
@@ -96,6 +116,13 @@ func serve(ctx context.Context, c serveConfig) error {
 		ServiceTokens: c.tokens,
 		NoSignup:      c.noSignup,
 		SecureCookies: c.secure,
+		Pages: dashboard.New(dashboard.Options{
+			Service:       svc,
+			Logger:        c.log,
+			Integrations:  c.integrations,
+			SecureCookies: c.secure,
+			NoSignup:      c.noSignup,
+		}),
 	})
 	srv := &http.Server{
 		Handler:           handler,
@@ -111,6 +138,9 @@ func serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	c.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
+	if c.debugAddr != "" {
+		go serveDebug(c.debugAddr, c.log)
+	}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -168,4 +198,19 @@ func envInt(e env, name string, def int) int {
 		return def
 	}
 	return n
+}
+
+// serveDebug serves net/http/pprof's profiles on their own address, away
+// from the API.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	log.Info("debug server listening", "addr", addr)
+	if err := http.ListenAndServe(addr, mux); err != nil {
+		log.Error("debug server", "err", err)
+	}
 }

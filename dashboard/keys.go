@@ -1,0 +1,235 @@
+package dashboard
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/apikey"
+)
+
+// The full key of a new key travels from POST /keys to the one page that
+// shows it in a cookie that only that page receives, for a minute, and
+// that the page clears as it reads it. The server never keeps it, so this
+// works on any number of processes, and a reload finds nothing to show.
+const (
+	newKeyCookie = "skillett_new_key"
+	newKeyPath   = "/keys/created"
+	newKeyMaxAge = 60 // seconds
+)
+
+// Values of the create form's access radio buttons.
+const (
+	accessAll    = "all"
+	accessChosen = "chosen"
+)
+
+// expiryChoices are the create form's expiry options; "date" uses the
+// form's date field.
+var expiryChoices = []struct {
+	value, label string
+	days         int
+}{
+	{"never", "Never", 0},
+	{"7d", "In 7 days", 7},
+	{"30d", "In 30 days", 30},
+	{"90d", "In 90 days", 90},
+	{"1y", "In 1 year", 365},
+	{"date", "On a date…", 0},
+}
+
+// createForm is what the create form holds, as typed.
+type createForm struct {
+	Name   string
+	Access string   // accessAll or accessChosen
+	Chosen []string // integrations ticked
+	Expiry string   // an expiryChoices value
+	Date   string   // YYYY-MM-DD, used with Expiry "date"
+}
+
+var defaultForm = createForm{Access: accessAll, Expiry: "never"}
+
+// request turns the form into a key request at time now. It only reads
+// the form; the service checks the request.
+func (f createForm) request(now time.Time) (skillett.KeyRequest, error) {
+	req := skillett.KeyRequest{Name: f.Name}
+	switch f.Access {
+	case accessAll:
+	case accessChosen:
+		if len(f.Chosen) == 0 {
+			return req, skillett.Errorf(skillett.EINVALID, "Choose at least one integration, or give the key access to all of them.")
+		}
+		req.Scopes = f.Chosen
+	default:
+		return req, skillett.Errorf(skillett.EINVALID, "Choose what the key may access.")
+	}
+	switch f.Expiry {
+	case "never":
+		return req, nil
+	case "date":
+		day, err := time.Parse(time.DateOnly, f.Date)
+		if err != nil {
+			return req, skillett.Errorf(skillett.EINVALID, "Enter the date the key should expire on, such as %s.", now.AddDate(0, 0, 30).Format(time.DateOnly))
+		}
+		req.ExpiresAt = &day
+		return req, nil
+	}
+	for _, c := range expiryChoices {
+		if c.value == f.Expiry && c.days > 0 {
+			t := now.AddDate(0, 0, c.days)
+			req.ExpiresAt = &t
+			return req, nil
+		}
+	}
+	return req, skillett.Errorf(skillett.EINVALID, "Choose when the key expires.")
+}
+
+// keysPage is the data of the key list, which holds the create form too.
+type keysPage struct {
+	Keys          []keyRow
+	Usage         planUsage
+	Form          createForm
+	Integrations  []choice
+	ExpiryOptions []choice
+	MinDate       string // the earliest expiry date the form offers
+}
+
+// choice is an option of a select or a checkbox.
+type choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+func (d *Dashboard) handleKeys(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	d.showKeys(w, r, u, http.StatusOK, defaultForm, nil, d.takeFlash(w, r))
+}
+
+// showKeys renders the key list with the create form holding form, and
+// formErr (if any) next to it.
+func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett.User, status int, form createForm, formErr error, f flash) {
+	keys, err := d.svc.ListKeys(r.Context(), u.ID)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	now := d.svc.Now()
+	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	page.Usage.Plan = planName(u.Plan)
+	page.Usage.Max, page.Usage.Limited = d.svc.Limits().Max(u.Plan)
+	for _, k := range keys {
+		page.Keys = append(page.Keys, newKeyRow(k, now))
+		if k.Active(now) {
+			page.Usage.Active++
+		}
+	}
+	for _, name := range d.integrations {
+		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
+	}
+	for _, c := range expiryChoices {
+		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
+	}
+	v := &view{Title: "API keys", User: u, Notice: f.message(keys), Page: page}
+	if formErr != nil {
+		v.Error, v.ErrorTitle = d.message(formErr), errorTitle(formErr)
+	}
+	d.render(w, r, status, "keys", v)
+}
+
+func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	if err := parseForm(w, r); err != nil {
+		d.showKeys(w, r, u, http.StatusBadRequest, defaultForm, err, flash{})
+		return
+	}
+	form := createForm{
+		Name:   r.PostFormValue("name"),
+		Access: r.PostFormValue("access"),
+		Chosen: r.PostForm["scope"],
+		Expiry: r.PostFormValue("expiry"),
+		Date:   r.PostFormValue("expires_on"),
+	}
+	req, err := form.request(d.svc.Now())
+	if err == nil {
+		var full string
+		if _, full, err = d.svc.CreateKey(r.Context(), u.ID, req); err == nil {
+			http.SetCookie(w, &http.Cookie{
+				Name: newKeyCookie, Value: full, Path: newKeyPath, MaxAge: newKeyMaxAge,
+				HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
+			})
+			seeOther(w, r, newKeyPath)
+			return
+		}
+	}
+	d.showKeys(w, r, u, d.formStatus(w, r, err), form, err, flash{})
+}
+
+// createdPage is the data of the page that shows a new key once; Key is
+// nil when there is nothing (any more) to show.
+type createdPage struct {
+	Key     *keyRow
+	FullKey string
+}
+
+// handleKeyCreated shows the key that POST /keys just made, once: it
+// clears the cookie that carries it, and shows it only if it is one of
+// the user's keys.
+func (d *Dashboard) handleKeyCreated(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	var full string
+	if c, err := r.Cookie(newKeyCookie); err == nil {
+		full = c.Value
+		http.SetCookie(w, &http.Cookie{
+			Name: newKeyCookie, Path: newKeyPath, MaxAge: -1,
+			HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
+		})
+	}
+	var page createdPage
+	if apikey.Valid(full) {
+		keys, err := d.svc.ListKeys(r.Context(), u.ID)
+		if err != nil {
+			d.showError(w, r, u, err)
+			return
+		}
+		hash := apikey.Hash(full)
+		for _, k := range keys {
+			if k.Hash == hash {
+				row := newKeyRow(k, d.svc.Now())
+				page.Key, page.FullKey = &row, full
+			}
+		}
+	}
+	if page.Key == nil {
+		d.render(w, r, http.StatusGone, "created", &view{Title: "Key no longer shown", User: u, Page: page})
+		return
+	}
+	d.render(w, r, http.StatusOK, "created", &view{Title: "Your new key", User: u, Page: page})
+}
+
+var errNoKey = skillett.Errorf(skillett.ENOTFOUND, "You have no API key with this id. It may belong to another account.")
+
+// handleRevokePage asks for confirmation before revoking.
+func (d *Dashboard) handleRevokePage(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	keys, err := d.svc.ListKeys(r.Context(), u.ID)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	id := r.PathValue("id")
+	for _, k := range keys {
+		if k.ID == id {
+			row := newKeyRow(k, d.svc.Now())
+			d.render(w, r, http.StatusOK, "revoke", &view{Title: "Revoke " + k.Name, User: u, Page: row})
+			return
+		}
+	}
+	d.showError(w, r, u, errNoKey)
+}
+
+func (d *Dashboard) handleRevoke(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	id := r.PathValue("id")
+	if err := d.svc.RevokeKey(r.Context(), u.ID, id); err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	d.setFlash(w, r, flash{kind: flashRevoked, keyID: id})
+	seeOther(w, r, "/")
+}
