@@ -1,29 +1,25 @@
 package dashboard_test
 
 import (
-	"bytes"
-	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/dashboard"
 	"github.com/skillett/skillett/httpapi"
+	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/internal/testclock"
+	"github.com/skillett/skillett/internal/testserver"
 	"github.com/skillett/skillett/service"
 	"github.com/skillett/skillett/sqlite"
 )
 
-var t0 = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
+var t0 = testserver.T0
 
 const password = "correct horse battery staple"
 
@@ -35,7 +31,7 @@ type env struct {
 	svc   *service.Service
 	store *sqlite.Store
 	clock *testclock.Clock
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 type option func(*dashboard.Options, *service.Config)
@@ -46,43 +42,16 @@ func withNoSignup() option {
 
 func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, store: st, clock: testclock.New(t0), logs: &syncBuffer{}}
-	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	cfg := service.Config{
-		Store:              st,
-		Now:                e.clock.Now,
-		Logger:             log,
-		Password:           service.PasswordParams{Memory: 64, Time: 1, Threads: 1},
-		ChangePollInterval: time.Hour,
-		UsageFlushInterval: time.Hour,
-	}
-	o := dashboard.Options{Logger: log}
-	for _, f := range opts {
-		f(&o, &cfg)
-	}
-	e.svc = service.New(cfg)
-	o.Service = e.svc
-	if err := e.svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(httpapi.NewServer(httpapi.Options{
-		Service:       e.svc,
-		Logger:        log,
-		Metrics:       httpapi.NewMetrics(),
-		NoSignup:      o.NoSignup,
-		SecureCookies: o.SecureCookies,
-		Pages:         dashboard.New(o),
-	}))
-	t.Cleanup(func() {
-		e.srv.Close()
-		e.svc.Close(context.Background())
-		st.Close()
+	var d dashboard.Options
+	s := testserver.New(t, func(c *service.Config) {
+		for _, f := range opts {
+			f(&d, c)
+		}
+	}, func(o *httpapi.Options) {
+		d.Service, d.Logger = o.Service, o.Logger
+		o.NoSignup, o.SecureCookies, o.Pages = d.NoSignup, d.SecureCookies, dashboard.New(d)
 	})
-	return e
+	return &env{t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs}
 }
 
 // setPlan moves a user to plan.
@@ -283,22 +252,4 @@ func (p *page) fullKey() string {
 	}
 	key, _, _ := strings.Cut(rest, `"`)
 	return key
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (log output).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/client"
+	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/postgres/pgtest"
 )
 
@@ -48,7 +49,7 @@ type server struct {
 	URL  string
 	cmd  *exec.Cmd
 	done chan error
-	log  *lockedBuffer
+	log  *syncbuf.Buffer
 }
 
 // startServer starts `skillett serve` on a free loopback port and waits
@@ -61,7 +62,7 @@ func startServer(t *testing.T, db string, args ...string) *server {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	s := &server{URL: "http://" + addr, done: make(chan error, 1), log: &lockedBuffer{}}
+	s := &server{URL: "http://" + addr, done: make(chan error, 1), log: &syncbuf.Buffer{}}
 	s.cmd = exec.Command(binary, append([]string{"serve", "--addr", addr, "--db", db}, args...)...)
 	s.cmd.Stdout, s.cmd.Stderr = s.log, s.log
 	if err := s.cmd.Start(); err != nil {
@@ -243,24 +244,6 @@ func testTwoProcesses(t *testing.T, db string) {
 			t.Logf("%d concurrent creates across two processes: %d key created", n, len(keys))
 		})
 	}
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf strings.Builder
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Ten processes with small pools share one PostgreSQL server's default 100

@@ -2,27 +2,24 @@ package httpapi_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/httpapi"
 	"github.com/skillett/skillett/internal/openapitest"
+	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/internal/testclock"
+	"github.com/skillett/skillett/internal/testserver"
 	"github.com/skillett/skillett/service"
 	"github.com/skillett/skillett/sqlite"
 )
 
-var t0 = time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC)
+var t0 = testserver.T0
 
 const password = "correct horse battery staple"
 
@@ -35,7 +32,7 @@ type env struct {
 	svc    *service.Service
 	store  *sqlite.Store
 	clock  *testclock.Clock
-	logs   *syncBuffer
+	logs   *syncbuf.Buffer
 	client *http.Client
 }
 
@@ -47,39 +44,18 @@ func withServiceTokens(tokens ...string) option {
 
 func newEnv(t *testing.T, opts ...option) *env {
 	t.Helper()
-	st, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "test.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, store: st, clock: testclock.New(t0), logs: &syncBuffer{}}
-	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	metrics := httpapi.NewMetrics()
-	cfg := service.Config{
-		Store:              st,
-		Now:                e.clock.Now,
-		Logger:             log,
-		Password:           service.PasswordParams{Memory: 64, Time: 1, Threads: 1},
-		ChangePollInterval: time.Hour,
-		UsageFlushInterval: time.Hour,
-		OnVerify:           metrics.ObserveVerification,
-	}
-	o := httpapi.Options{Logger: log, Metrics: metrics}
-	for _, f := range opts {
-		f(&o, &cfg)
-	}
-	e.svc = service.New(cfg)
-	o.Service = e.svc
-	if err := e.svc.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(httpapi.NewServer(o))
-	e.client = &http.Client{Transport: openapitest.New(t).Transport(t, e.srv.Client().Transport)}
-	t.Cleanup(func() {
-		e.srv.Close()
-		e.svc.Close(context.Background())
-		st.Close()
+	var tweaks httpapi.Options
+	s := testserver.New(t, func(c *service.Config) {
+		for _, f := range opts {
+			f(&tweaks, c)
+		}
+	}, func(o *httpapi.Options) {
+		o.ServiceTokens, o.NoSignup, o.SecureCookies = tweaks.ServiceTokens, tweaks.NoSignup, tweaks.SecureCookies
 	})
-	return e
+	return &env{
+		t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs,
+		client: &http.Client{Transport: openapitest.New(t).Transport(t, s.Client().Transport)},
+	}
 }
 
 // resp is a fully read response.
@@ -211,22 +187,4 @@ func (e *env) listKeys(auth hdr) []map[string]any {
 		out[i] = v.(map[string]any)
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (log output).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

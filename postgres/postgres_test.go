@@ -150,40 +150,6 @@ func wantSetting(t *testing.T, s *postgres.Store, name, want string) {
 	}
 }
 
-// race runs f(0) … f(n-1) in n goroutines released at the same instant,
-// and returns their errors.
-func race(n int, f func(i int) error) []error {
-	errs := make([]error, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = f(i)
-		})
-	}
-	close(start)
-	wg.Wait()
-	return errs
-}
-
-// countCodes counts the nil errors and the errors with code, and fails t on
-// any other error.
-func countCodes(t *testing.T, errs []error, code string) (ok, withCode int) {
-	t.Helper()
-	for _, err := range errs {
-		switch skillett.ErrorCode(err) {
-		case "":
-			ok++
-		case code:
-			withCode++
-		default:
-			t.Errorf("unexpected error: %v", err)
-		}
-	}
-	return ok, withCode
-}
-
 // TestAcrossProcesses runs the races of the plan limit and of login
 // throttling through two pools, as two server processes would.
 func TestAcrossProcesses(t *testing.T) {
@@ -192,12 +158,12 @@ func TestAcrossProcesses(t *testing.T) {
 		a, b := MustOpen(t, dsn), MustOpen(t, dsn)
 		u := storetest.MustCreateUser(t, a, "ada@example.com", skillett.PlanFree)
 		const n = 200
-		errs := race(n, func(i int) error {
+		errs := storetest.Race(n, func(i int) error {
 			st := []*postgres.Store{a, b}[i%2]
 			k, _ := storetest.NewKey(u.ID, storetest.T0)
 			return st.CreateKey(t.Context(), k, skillett.DefaultPlanLimits())
 		})
-		if ok, limited := countCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
+		if ok, limited := storetest.CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
 			t.Fatalf("%d concurrent CreateKey on free through two pools: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
 		}
 		keys, err := b.ListKeys(t.Context(), u.ID)
@@ -209,11 +175,11 @@ func TestAcrossProcesses(t *testing.T) {
 		dsn := pgtest.NewDatabase(t)
 		a, b := MustOpen(t, dsn), MustOpen(t, dsn)
 		const n, max = 60, 10
-		errs := race(n, func(i int) error {
+		errs := storetest.Race(n, func(i int) error {
 			st := []*postgres.Store{a, b}[i%2]
 			return st.ReserveLoginAttempt(t.Context(), "ada@example.com", storetest.T0, 15*time.Minute, max)
 		})
-		if ok, limited := countCodes(t, errs, skillett.ERATELIMITED); ok != max || limited != n-max {
+		if ok, limited := storetest.CountCodes(t, errs, skillett.ERATELIMITED); ok != max || limited != n-max {
 			t.Fatalf("%d concurrent attempts through two pools: got %d reserved and %d rate limited, want %d and %d", n, ok, limited, max, n-max)
 		}
 	})
@@ -254,13 +220,13 @@ func TestAcrossProcesses(t *testing.T) {
 				}
 			}
 		}()
-		errs := race(n, func(i int) error {
+		errs := storetest.Race(n, func(i int) error {
 			st := []*postgres.Store{a, b}[i%2]
 			return st.RevokeKey(t.Context(), u.ID, keys[i].ID, storetest.T0)
 		})
 		cancel()
 		<-done
-		countCodes(t, errs, "")
+		storetest.CountCodes(t, errs, "")
 		if readErr != nil {
 			t.Fatalf("Changes: %v", readErr)
 		}

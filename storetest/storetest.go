@@ -396,16 +396,16 @@ func (s suite) reserveLoginAttempt(t *testing.T) {
 	t.Run("Concurrent", func(t *testing.T) {
 		st := s.open(t)
 		const n = 30
-		errs := race(n, func(i int) error { return reserve(t.Context(), st, email, T0) })
-		if ok, limited := countCodes(t, errs, skillett.ERATELIMITED); ok != loginMax || limited != n-loginMax {
+		errs := Race(n, func(i int) error { return reserve(t.Context(), st, email, T0) })
+		if ok, limited := CountCodes(t, errs, skillett.ERATELIMITED); ok != loginMax || limited != n-loginMax {
 			t.Fatalf("%d concurrent attempts: got %d reserved and %d rate limited, want %d and %d", n, ok, limited, loginMax, n-loginMax)
 		}
 	})
 }
 
-// race runs f(0) … f(n-1) in n goroutines released at the same instant,
+// Race runs f(0) … f(n-1) in n goroutines released at the same instant,
 // and returns their errors.
-func race(n int, f func(i int) error) []error {
+func Race(n int, f func(i int) error) []error {
 	errs := make([]error, n)
 	start := make(chan struct{})
 	var wg sync.WaitGroup
@@ -420,9 +420,9 @@ func race(n int, f func(i int) error) []error {
 	return errs
 }
 
-// countCodes counts the nil errors and the errors with code, and fails t on
+// CountCodes counts the nil errors and the errors with code, and fails t on
 // any other error.
-func countCodes(t *testing.T, errs []error, code string) (ok, withCode int) {
+func CountCodes(t *testing.T, errs []error, code string) (ok, withCode int) {
 	t.Helper()
 	for _, err := range errs {
 		switch skillett.ErrorCode(err) {
@@ -588,11 +588,11 @@ func (s suite) createKey(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		const n = 20
-		errs := race(n, func(int) error {
+		errs := Race(n, func(int) error {
 			k, _ := NewKey(u.ID, T0)
 			return st.CreateKey(t.Context(), k, limits)
 		})
-		if ok, limited := countCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
+		if ok, limited := CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
 			t.Fatalf("%d concurrent CreateKey on free: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
 		}
 		keys, err := st.ListKeys(t.Context(), u.ID)

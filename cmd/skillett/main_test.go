@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/skillett/skillett/internal/syncbuf"
 )
 
 // cli runs the program with args and the given standard input.
@@ -119,33 +121,15 @@ func TestHelp(t *testing.T) {
 	}
 }
 
-// syncBuffer collects the server's log output.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 var listenLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startServe runs `skillett serve` in the background and returns its URL,
 // its log and a function that stops it as SIGTERM would and returns run's
 // result.
-func startServe(t *testing.T, args ...string) (url string, logs *syncBuffer, stop func() error) {
+func startServe(t *testing.T, args ...string) (url string, logs *syncbuf.Buffer, stop func() error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(string) string { return "" }, strings.NewReader(""), io.Discard, logs)
