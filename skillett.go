@@ -428,3 +428,14 @@ func ParseTime(field, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// ChangeHint is implemented by stores that can tell, far more cheaply than
+// by reading Changes, that some process may have committed something: the
+// mark differs after every commit (and sometimes without one). A process
+// checks it on each verification and reads the change log at once when it
+// moved, so that a change made by another process (a CLI's revoke or
+// set-plan) applies from the next request on. ok is false when the store
+// cannot tell right now.
+type ChangeHint interface {
+	ChangeMark() (mark uint64, ok bool)
+}

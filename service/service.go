@@ -42,6 +42,11 @@ type Config struct {
 	// (default 50 ms; 1 s for stores that announce changes, where the poll
 	// is only a safety net under the notifications).
 	ChangePollInterval time.Duration
+	// ChangeHintInterval bounds how often a verification asks a store that
+	// implements skillett.ChangeHint whether another process committed
+	// (default 1 ms): the check costs about a microsecond, which not every
+	// request need pay, and another process's change applies within it.
+	ChangeHintInterval time.Duration
 	// UsageFlushInterval is how often coalesced last_used_at values are
 	// written (default 1 s).
 	UsageFlushInterval time.Duration
@@ -88,6 +93,7 @@ func New(cfg Config) *Service {
 	}
 	setDefault(&cfg.ChangePollInterval, 50*time.Millisecond)
 	setDefault(&cfg.UsageFlushInterval, time.Second)
+	setDefault(&cfg.ChangeHintInterval, time.Millisecond)
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
 	}
@@ -112,8 +118,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.verifier.seq = seq
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
-	s.wg.Go(func() { s.verifier.followChanges(ctx, seq) })
+	s.wg.Go(func() { s.verifier.followChanges(ctx) })
 	s.wg.Go(func() { s.usage.run(ctx, s.cfg.UsageFlushInterval) })
 	return nil
 }

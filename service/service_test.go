@@ -34,6 +34,11 @@ func (s *countingStore) KeyByHash(ctx context.Context, h [32]byte) (*skillett.Ke
 	return s.Store.KeyByHash(ctx, h)
 }
 
+// ChangeMark passes the SQLite store's hint through.
+func (s *countingStore) ChangeMark() (uint64, bool) {
+	return s.Store.(skillett.ChangeHint).ChangeMark()
+}
+
 func (s *countingStore) TouchKeys(ctx context.Context, used map[string]time.Time) error {
 	s.touches.Add(1)
 	s.mu.Lock()
@@ -373,5 +378,32 @@ func TestSessions(t *testing.T) {
 	}
 	if _, _, err := svc.Signup(t.Context(), "short@example.com", "short"); skillett.ErrorCode(err) != skillett.EINVALID {
 		t.Errorf("signup with a short password: got %v, want invalid_request", err)
+	}
+}
+
+// On SQLite the store hints that another process committed, so its plan
+// change and revocation apply from the very next verification, without
+// waiting for a poll.
+func TestChangesFromAnotherProcessAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shared.db")
+	clock := testclock.New(t0)
+	a, _ := newService(t, path, clock)
+	b, _ := newService(t, path, clock, func(c *service.Config) { c.ChangeHintInterval = time.Nanosecond }) // polls only hourly
+	u := mustUser(t, a, "a@example.com", skillett.PlanFree)
+	k, full := mustKey(t, a, u, skillett.KeyRequest{Name: "k"})
+	if res, err := b.VerifyKey(t.Context(), full, ""); err != nil || res.Principal.User.Plan != skillett.PlanFree {
+		t.Fatalf("first verify on b: got %+v, %v", res, err)
+	}
+	if _, err := a.SetPlan(t.Context(), u.Email, skillett.PlanPro); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := b.VerifyKey(t.Context(), full, ""); err != nil || res.Principal.User.Plan != skillett.PlanPro {
+		t.Errorf("verify on b right after the plan change on a: got %+v, %v; want plan pro", res.Principal.User, err)
+	}
+	if err := a.RevokeKey(t.Context(), u.ID, k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := verify(t, b, full, ""); got != skillett.VerifyRevoked {
+		t.Errorf("verify on b right after the revoke on a: got %q, want revoked", got)
 	}
 }

@@ -52,10 +52,25 @@ type verifier struct {
 	// revocation can never be overwritten by a stale read.
 	mu  sync.Mutex
 	gen atomic.Uint64
+
+	// logMu serialises readers of the change log; seq is the last entry
+	// read. hint, when the store has one, tells a verification that the
+	// log may have moved since mark was taken.
+	logMu     sync.Mutex
+	seq       int64
+	hint      skillett.ChangeHint
+	mark      atomic.Uint64
+	lastCheck atomic.Int64 // monotonic ns since epoch of the last hint check
+	hintEvery time.Duration
 }
+
+// epoch anchors the monotonic clock readings of hint checks.
+var epoch = time.Now()
 
 func newVerifier(s *Service, cfg Config) *verifier {
 	v := &verifier{store: cfg.Store, now: cfg.Now, usage: s.usage, onVerify: cfg.OnVerify, poll: cfg.ChangePollInterval, log: cfg.Logger}
+	v.hint, _ = cfg.Store.(skillett.ChangeHint)
+	v.hintEvery = cfg.ChangeHintInterval
 	if cfg.CacheSize > 0 {
 		v.known = otter.Must(&otter.Options[[32]byte, *entry]{
 			MaximumSize:      cfg.CacheSize,
@@ -93,6 +108,7 @@ func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Ver
 		v.report(skillett.VerifyMalformed, false)
 		return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
 	}
+	v.catchUp(ctx)
 	h := apikey.Hash(full)
 	e, hit, err := v.lookup(ctx, h)
 	if err != nil {
@@ -186,10 +202,62 @@ func (v *verifier) forgetAll() {
 	v.forget(func(*skillett.Principal) bool { return true })
 }
 
-// followChanges reads the store's change log after seq until ctx ends,
-// dropping cached entries of revoked keys and changed users. It polls every
-// v.poll, and at once when the store announces a change.
-func (v *verifier) followChanges(ctx context.Context, seq int64) {
+// catchUp reads the change log before a verification if the store hints
+// that another process committed since the last read. It checks the hint
+// at most once per Config.ChangeHintInterval; otherwise it costs a clock reading.
+func (v *verifier) catchUp(ctx context.Context) {
+	if v.hint == nil || v.known == nil {
+		return
+	}
+	now := int64(time.Since(epoch))
+	last := v.lastCheck.Load()
+	if now-last < int64(v.hintEvery) || !v.lastCheck.CompareAndSwap(last, now) {
+		return
+	}
+	m, ok := v.hint.ChangeMark()
+	if !ok || m == v.mark.Load() {
+		return
+	}
+	// Concurrent verifications that saw the same move wait here for the
+	// one reading the log, so none answers from a stale entry.
+	v.logMu.Lock()
+	defer v.logMu.Unlock()
+	if m == v.mark.Load() {
+		return
+	}
+	if err := v.readChanges(ctx); err != nil {
+		v.forgetAll()
+		return
+	}
+	v.mark.Store(m) // taken before the read: a later commit moves it again
+}
+
+// readChanges drops cached entries of every key revoked and user changed
+// since the last read. The caller holds logMu.
+func (v *verifier) readChanges(ctx context.Context) error {
+	for {
+		changes, err := v.store.Changes(ctx, v.seq, 1000)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			switch {
+			case c.KeyID != "":
+				v.forgetKey(c.KeyID)
+			case c.UserID != "":
+				v.forgetUser(c.UserID)
+			}
+			v.seq = c.Seq
+		}
+		if len(changes) < 1000 {
+			return nil
+		}
+	}
+}
+
+// followChanges reads the store's change log until ctx ends, every v.poll
+// and at once when the store announces a change.
+func (v *verifier) followChanges(ctx context.Context) {
 	var wake <-chan struct{}
 	if n, ok := v.store.(skillett.ChangeNotifier); ok {
 		wake = n.ChangeNotifications(ctx)
@@ -207,34 +275,22 @@ func (v *verifier) followChanges(ctx context.Context, seq int64) {
 				wake = nil
 			}
 		}
-		for {
-			changes, err := v.store.Changes(ctx, seq, 1000)
-			if err != nil {
-				if ctx.Err() != nil {
-					return
-				}
-				// Unable to learn of revocations: fail closed by
-				// answering from the store until the log reads again.
-				if !failing {
-					v.log.Warn("reading the change log failed; verification cache cleared", "err", err)
-				}
-				failing = true
-				v.forgetAll()
-				break
+		v.logMu.Lock()
+		err := v.readChanges(ctx)
+		v.logMu.Unlock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			// Unable to learn of revocations: fail closed by answering
+			// from the store until the log reads again.
+			if !failing {
+				v.log.Warn("reading the change log failed; verification cache cleared", "err", err)
 			}
+			failing = true
+			v.forgetAll()
+		default:
 			failing = false
-			for _, c := range changes {
-				switch {
-				case c.KeyID != "":
-					v.forgetKey(c.KeyID)
-				case c.UserID != "":
-					v.forgetUser(c.UserID)
-				}
-				seq = c.Seq
-			}
-			if len(changes) < 1000 {
-				break
-			}
 		}
 	}
 }
