@@ -4,7 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"net/http"
+
+	"github.com/maypok86/otter/v2"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/keyauth"
@@ -147,14 +150,37 @@ type meJSON struct {
 }
 
 func handleMe() http.Handler {
+	// A key's principal is cached by the service and the same until its
+	// key or user changes, so its /me body is encoded once: /me is the
+	// yardstick of authenticated requests. Session principals are new on
+	// every request and are encoded each time.
+	bodies := otter.Must(&otter.Options[*skillett.Principal, []byte]{MaximumSize: 10_000})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := keyauth.PrincipalFrom(r.Context())
-		me := meJSON{userJSON: newUserJSON(p.User), Auth: authJSON{Method: p.Method}}
-		if p.Key != nil {
-			me.Auth.KeyID, me.Auth.Scopes = p.Key.ID, p.Key.Scopes
+		if p.Key == nil {
+			encode(w, http.StatusOK, newMeJSON(p))
+			return
 		}
-		encode(w, http.StatusOK, me)
+		body, ok := bodies.GetIfPresent(p)
+		if !ok {
+			var err error
+			if body, err = json.Marshal(newMeJSON(p)); err != nil {
+				fail(w, r, err)
+				return
+			}
+			body = append(body, '\n')
+			bodies.Set(p, body)
+		}
+		writeJSON(w, http.StatusOK, body)
 	})
+}
+
+func newMeJSON(p *skillett.Principal) meJSON {
+	me := meJSON{userJSON: newUserJSON(p.User), Auth: authJSON{Method: p.Method}}
+	if p.Key != nil {
+		me.Auth.KeyID, me.Auth.Scopes = p.Key.ID, p.Key.Scopes
+	}
+	return me
 }
 
 // listedKeyJSON is a key in GET /api-keys: the page's eight fields.
