@@ -103,9 +103,16 @@ func encodeChecksum(dst []byte, n uint32) {
 	}
 }
 
-func isBase62(c byte) bool {
-	return '0' <= c && c <= '9' || 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z'
-}
+func isBase62(c byte) bool { return base62Table[c] }
+
+// base62Table marks the bytes of Alphabet: one load per character on the
+// hot path instead of three range checks.
+var base62Table = func() (t [256]bool) {
+	for i := range len(Alphabet) {
+		t[Alphabet[i]] = true
+	}
+	return t
+}()
 
 // randomBase62 fills dst with uniformly random base62 characters, by
 // rejection sampling so that no character is more likely than another.
