@@ -1,6 +1,7 @@
 package apikey_test
 
 import (
+	"crypto/sha256"
 	"hash/crc32"
 	"strings"
 	"testing"
@@ -78,8 +79,12 @@ func TestValid(t *testing.T) {
 
 func TestHash(t *testing.T) {
 	k := apikey.Generate()
-	if apikey.Hash(k) != apikey.Hash(k) || apikey.Hash(k) == apikey.Hash(apikey.Generate()) {
+	h1, h2 := apikey.Hash(k), apikey.Hash(strings.Clone(k))
+	if h1 != h2 || h1 == apikey.Hash(apikey.Generate()) {
 		t.Fatal("Hash is not a deterministic function of the key")
+	}
+	if want := sha256.Sum256([]byte(k)); h1 != want {
+		t.Fatalf("Hash(%q) is not the SHA-256 of the key", k)
 	}
 }
 

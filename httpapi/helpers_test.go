@@ -19,8 +19,6 @@ import (
 	"github.com/skillett/skillett/sqlite"
 )
 
-var t0 = testserver.T0
-
 const password = "correct horse battery staple"
 
 // env is a real server on loopback over a real SQLite file, with a fake

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"log/slog"
-	"maps"
 	"sync"
 	"time"
 
@@ -95,15 +94,4 @@ func (u *usageRecorder) flush(ctx context.Context) error {
 		return err
 	}
 	return nil
-}
-
-// pendingCount is for tests: how many keys await a write.
-func (u *usageRecorder) pendingCount() int {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	ids := maps.Clone(u.pending)
-	for _, e := range u.queue {
-		ids[e.principal.Key.ID] = time.Time{}
-	}
-	return len(ids)
 }

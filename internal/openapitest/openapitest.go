@@ -320,7 +320,7 @@ func checkAllow(header []string, documented []string) error {
 		}
 	}
 	if problems != nil {
-		return fmt.Errorf("Allow: %q does not match the documented methods %s: %s",
+		return fmt.Errorf("header Allow: %q does not match the documented methods %s: %s",
 			strings.Join(header, ", "), strings.Join(documented, ", "), strings.Join(problems, "; "))
 	}
 	return nil
