@@ -21,6 +21,19 @@ func TestHealth(t *testing.T) {
 	if strings.Contains(r.json["message"].(string), "sql") {
 		t.Errorf("/readyz leaks internals: %s", r.body)
 	}
+	// The cause goes to the request's log line instead, and only there.
+	var withError int
+	for line := range strings.SplitSeq(e.logs.String(), "\n") {
+		if strings.Contains(line, `"error":`) {
+			withError++
+			if !strings.Contains(line, `"route":"GET /readyz"`) {
+				t.Errorf("a log line of another request has an error: %s", line)
+			}
+		}
+	}
+	if withError != 1 {
+		t.Errorf("log lines with the cause of the failed /readyz: got %d, want 1", withError)
+	}
 }
 
 // Routing comes before authentication, and unknown routes answer in JSON.

@@ -77,7 +77,7 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			route = "unmatched"
 		}
 		s.metrics.observeRequest(route, rw.status(), elapsed)
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		attrs := [9]slog.Attr{
 			slog.String("request_id", reqID),
 			slog.String("method", r.Method),
 			slog.String("path", redactKeys(r.URL.Path)),
@@ -85,8 +85,13 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			slog.Int("status", rw.status()),
 			slog.Int64("bytes", rw.bytes),
 			slog.Duration("duration", elapsed),
-			slog.Any("error", rw.cause),
-		)
+		}
+		n := 7
+		if rw.cause != nil {
+			attrs[n] = slog.Any("error", rw.cause)
+			n++
+		}
+		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
 	}()
 
 	if pattern == "" {
