@@ -2,7 +2,12 @@ module github.com/skillett/skillett
 
 go 1.26.8
 
-require modernc.org/sqlite v1.62.0
+require (
+	github.com/redis/go-redis/v9 v9.23.0
+	modernc.org/sqlite v1.62.0
+)
+
+require go.uber.org/atomic v1.12.0 // indirect
 
 require (
 	github.com/chromedp/cdproto v0.159.0

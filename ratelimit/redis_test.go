@@ -1,0 +1,202 @@
+package ratelimit_test
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/skillett/skillett/internal/syncbuf"
+	"github.com/skillett/skillett/ratelimit"
+)
+
+// redisClient returns a client of the shared test Redis
+// (SKILLETT_TEST_REDIS, default redis://127.0.0.1:6379/0). Without one the
+// test is skipped, except under CI=true, where it fails.
+func redisClient(t *testing.T) *redis.Client {
+	t.Helper()
+	url := os.Getenv("SKILLETT_TEST_REDIS")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opt, err := ratelimit.RedisOptions(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	if err := c.Ping(t.Context()).Err(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("Redis at %s: %v (CI=true: Redis is required)", url, err)
+		}
+		t.Skipf("no Redis at %s: %v", url, err)
+	}
+	return c
+}
+
+// uniquePrefix keeps the keys of each test apart from every other test's
+// (other packages and other checkouts share the Redis), and deletes them
+// afterwards.
+func uniquePrefix(t *testing.T, c *redis.Client) string {
+	p := "skillett-test:" + rand.Text()[:12] + ":"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		it := c.Scan(ctx, 0, p+"*", 100).Iterator()
+		for it.Next(ctx) {
+			c.Del(ctx, it.Val())
+		}
+	})
+	return p
+}
+
+func TestRedis(t *testing.T) {
+	c := redisClient(t)
+	testLimiter(t, func(t *testing.T) ratelimit.Limiter {
+		return ratelimit.NewRedis(c, uniquePrefix(t, c), nil)
+	})
+}
+
+// Two processes sharing one Redis: a burst of 10 × limit spread over both
+// lets exactly limit through.
+func TestRedisSharedAcrossProcesses(t *testing.T) {
+	c := redisClient(t)
+	prefix := uniquePrefix(t, c)
+	c2 := redis.NewClient(c.Options())
+	t.Cleanup(func() { c2.Close() })
+	procs := []*ratelimit.Redis{ratelimit.NewRedis(c, prefix, nil), ratelimit.NewRedis(c2, prefix, nil)}
+	lim := ratelimit.Limit{Max: 25, Window: time.Hour}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 250 {
+		wg.Go(func() {
+			res, err := procs[i%2].Allow(t.Context(), "key_shared", lim, time.Now())
+			if err != nil {
+				t.Error(err)
+			}
+			if res.Allowed {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if allowed.Load() != 25 {
+		t.Fatalf("250 uses over two processes of a key limited to 25: %d allowed, want 25", allowed.Load())
+	}
+	for _, p := range procs {
+		if !p.Up() {
+			t.Error("limiter reports Redis down")
+		}
+	}
+}
+
+// A Redis that stops mid-run: the limiter goes on per process (never
+// refusing every key), says so once in the log and through OnState, and
+// shares limits again once Redis is back.
+func TestRedisOutageDegradesToLocalLimits(t *testing.T) {
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("redis-server is not installed (CI=true: required)")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	port := freePort(t)
+	srv := startRedis(t, port)
+	opt, _ := ratelimit.RedisOptions("redis://127.0.0.1:" + strconv.Itoa(port) + "/0")
+	c := redis.NewClient(opt)
+	t.Cleanup(func() { c.Close() })
+	var logs syncbuf.Buffer
+	l := ratelimit.NewRedis(c, "t:", slog.New(slog.NewTextHandler(&logs, nil)))
+	l.Retry = 20 * time.Millisecond
+	var states []bool
+	var mu sync.Mutex
+	l.OnState = func(up bool) { mu.Lock(); states = append(states, up); mu.Unlock() }
+	if err := l.Ping(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	lim := ratelimit.Limit{Max: 3, Window: time.Hour}
+	now := time.Now()
+	for range 3 {
+		if res := mustAllow(t, l, "k", lim, now); !res.Allowed {
+			t.Fatal("use within the limit refused while Redis is up")
+		}
+	}
+	if res := mustAllow(t, l, "k", lim, now); res.Allowed {
+		t.Fatal("4th use of a key limited to 3 allowed while Redis is up")
+	}
+
+	srv.Process.Kill()
+	srv.Wait()
+	// Other keys are not refused: each process limits them alone now.
+	for i := range 3 {
+		res := mustAllow(t, l, "other", lim, now)
+		if !res.Allowed || res.Remaining != 2-i {
+			t.Fatalf("use %d of another key with Redis down: got %+v, want allowed, %d remaining", i+1, res, 2-i)
+		}
+	}
+	if res := mustAllow(t, l, "other", lim, now); res.Allowed {
+		t.Fatal("4th use of a key limited to 3 allowed with Redis down: the local limit must hold")
+	}
+	if l.Up() {
+		t.Fatal("Up() is true with Redis stopped")
+	}
+	if got := logs.String(); !strings.Contains(got, "Redis does not answer") {
+		t.Fatalf("log after the outage: %q, want a warning", got)
+	}
+
+	srv = startRedis(t, port)
+	deadline := time.Now().Add(5 * time.Second)
+	for !l.Up() && time.Now().Before(deadline) {
+		mustAllow(t, l, "again", lim, now)
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !l.Up() {
+		t.Fatal("limiter still degraded 5 s after Redis came back")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if fmt.Sprint(states) != "[true false true]" && fmt.Sprint(states) != "[false true]" {
+		t.Fatalf("OnState calls: %v, want down then up", states)
+	}
+}
+
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startRedis runs a test-owned redis-server on port until the test ends.
+func startRedis(t *testing.T, port int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir())
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+	defer c.Close()
+	for range 200 {
+		if c.Ping(context.Background()).Err() == nil {
+			return cmd
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("redis-server did not start")
+	return nil
+}
