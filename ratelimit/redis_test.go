@@ -170,7 +170,6 @@ func TestRedisOutageDegradesToLocalLimits(t *testing.T) {
 	}
 }
 
-
 func freePort(t *testing.T) int {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
