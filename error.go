@@ -61,3 +61,41 @@ func ErrorMessage(err error) string {
 	}
 	return "An internal error occurred."
 }
+
+// PlanLimitError is the EPLANLIMIT error of a plan that allows max active
+// keys; every store returns it, so that all say the same.
+func PlanLimitError(max int) *Error {
+	noun := "keys"
+	if max == 1 {
+		noun = "key"
+	}
+	return Errorf(EPLANLIMIT, "Your plan allows at most %d active API %s; revoke one or upgrade your plan.", max, noun)
+}
+
+// LoginThrottledError is the ERATELIMITED error of an email with too many
+// failed logins; retry is when the oldest counted failure leaves the
+// window. Every store returns it, so that all say the same and round the
+// same way.
+func LoginThrottledError(retry time.Duration) *Error {
+	return &Error{
+		Code:       ERATELIMITED,
+		Message:    "Too many failed logins; try again later.",
+		RetryAfter: roundUpSeconds(retry),
+	}
+}
+
+// RetryAfter is how long the caller of a request refused with err should
+// wait: its RetryAfter in whole seconds, rounded up and at least one
+// second, as the Retry-After header and the dashboard both show it.
+func RetryAfter(err error) time.Duration {
+	var d time.Duration
+	if e, ok := errors.AsType[*Error](err); ok {
+		d = e.RetryAfter
+	}
+	return roundUpSeconds(d)
+}
+
+// roundUpSeconds rounds d up to whole seconds, at least one.
+func roundUpSeconds(d time.Duration) time.Duration {
+	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
+}

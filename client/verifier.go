@@ -38,7 +38,7 @@ func (v *Verifier) VerifyKey(ctx context.Context, fullKey, scope string) (skille
 	if err := doJSON(ctx, v.HTTPClient, "POST", v.BaseURL+"/verify", v.ServiceToken, body, &r); err != nil {
 		return skillett.Verification{}, err
 	}
-	res := skillett.Verification{Outcome: r.Code}
+	res := skillett.Verification{Outcome: skillett.Outcome(r.Code)}
 	if r.Valid {
 		res.Principal = &skillett.Principal{
 			User:   &skillett.User{ID: r.UserID, Plan: skillett.Plan(r.Plan)},

@@ -89,7 +89,7 @@ func (d *Dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 		msg := d.message(err)
 		if skillett.ErrorCode(err) == skillett.ERATELIMITED {
 			msg = fmt.Sprintf("Too many failed attempts to log in with this email. For your security, try again in %s.",
-				humanDuration(retryAfter(err)))
+				humanDuration(skillett.RetryAfter(err)))
 		}
 		status := d.formStatus(w, r, err)
 		d.render(w, r, status, "login", &view{Title: "Log in", Error: msg, ErrorTitle: errorTitle(err), Page: authForm{Email: email}})

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"errors"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -156,7 +155,7 @@ func (d *Dashboard) logInternal(r *http.Request, err error) {
 func (d *Dashboard) formStatus(w http.ResponseWriter, r *http.Request, err error) int {
 	switch skillett.ErrorCode(err) {
 	case skillett.ERATELIMITED:
-		w.Header().Set("Retry-After", strconv.Itoa(int(retryAfter(err)/time.Second)))
+		w.Header().Set("Retry-After", strconv.Itoa(int(skillett.RetryAfter(err)/time.Second)))
 		return http.StatusTooManyRequests
 	case skillett.EPLANLIMIT:
 		return http.StatusForbidden
@@ -167,16 +166,6 @@ func (d *Dashboard) formStatus(w http.ResponseWriter, r *http.Request, err error
 		return http.StatusInternalServerError
 	}
 	return http.StatusUnprocessableEntity
-}
-
-// retryAfter is the RetryAfter of a rate-limit error in whole seconds,
-// at least one.
-func retryAfter(err error) time.Duration {
-	d := time.Second
-	if e, ok := errors.AsType[*skillett.Error](err); ok && e.RetryAfter > d {
-		d = e.RetryAfter
-	}
-	return (d + time.Second - 1).Truncate(time.Second)
 }
 
 // staticFile is an embedded asset with its content type and ETag.

@@ -48,14 +48,9 @@ var statusOf = map[string]int{
 	skillett.EINTERNAL:          http.StatusInternalServerError,
 }
 
-type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-}
-
 // writeError writes err as {"error","message"} with its status. Internal
-// errors are logged by the caller's logger through the request log (their
-// cause is attached with logCause) and shown with a fixed message.
+// errors are shown with a fixed message; fail, which handlers call, also
+// attaches their cause to the request's log line.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	code := skillett.ErrorCode(err)
 	status, ok := statusOf[code]
@@ -67,13 +62,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Bearer realm="skillett"`)
 	case http.StatusTooManyRequests:
-		retry := time.Second
-		if e, ok := errors.AsType[*skillett.Error](err); ok && e.RetryAfter > retry {
-			retry = e.RetryAfter
-		}
-		h.Set("Retry-After", strconv.FormatInt(int64((retry+time.Second-1)/time.Second), 10))
+		h.Set("Retry-After", strconv.FormatInt(int64(skillett.RetryAfter(err)/time.Second), 10))
 	}
-	encode(w, status, errorBody{Error: code, Message: skillett.ErrorMessage(err)})
+	encode(w, status, ErrorBody{Error: code, Message: skillett.ErrorMessage(err)})
 }
 
 // encode writes v as JSON with status.
@@ -167,17 +158,6 @@ func jsonTypeName(kind string) string {
 		return "object"
 	}
 	return "number"
-}
-
-// timestamp formats t as RFC 3339 UTC to the second (SPEC §3).
-func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-func optTimestamp(t *time.Time) *string {
-	if t == nil {
-		return nil
-	}
-	s := timestamp(*t)
-	return &s
 }
 
 func newRequestID() string {

@@ -34,13 +34,9 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	writeError(w, r, err)
 }
 
-type statusBody struct {
-	Status string `json:"status"`
-}
-
 func handleHealthz() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		encode(w, http.StatusOK, statusBody{"ok"})
+		encode(w, http.StatusOK, StatusBody{"ok"})
 	})
 }
 
@@ -48,10 +44,10 @@ func handleReadyz(svc *service.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Ready(r.Context()); err != nil {
 			fail(discardBody{w}, r, err) // logs the cause
-			encode(w, http.StatusServiceUnavailable, errorBody{Error: skillett.EINTERNAL, Message: "The database does not answer."})
+			encode(w, http.StatusServiceUnavailable, ErrorBody{Error: skillett.EINTERNAL, Message: "The database does not answer."})
 			return
 		}
-		encode(w, http.StatusOK, statusBody{"ok"})
+		encode(w, http.StatusOK, StatusBody{"ok"})
 	})
 }
 
@@ -62,27 +58,7 @@ func handleOpenAPI() http.Handler {
 	})
 }
 
-// userJSON is a user on the wire.
-type userJSON struct {
-	ID        string `json:"id"`
-	Email     string `json:"email"`
-	Plan      string `json:"plan"`
-	CreatedAt string `json:"created_at"`
-}
-
-// UserJSON is u as the API shows it.
-func UserJSON(u *skillett.User) any { return newUserJSON(u) }
-
-func newUserJSON(u *skillett.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Plan: string(u.Plan), CreatedAt: timestamp(u.CreatedAt)}
-}
-
-type credentials struct {
-	Email    *string `json:"email"`
-	Password *string `json:"password"`
-}
-
-func (c credentials) check() error {
+func (c Credentials) check() error {
 	if c.Email == nil || c.Password == nil {
 		return skillett.Errorf(skillett.EINVALID, "Both email and password are required.")
 	}
@@ -95,7 +71,7 @@ func (c credentials) check() error {
 func startSession(svc *service.Service, secure bool, status int,
 	start func(ctx context.Context, email, password string) (*skillett.User, string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var c credentials
+		var c Credentials
 		if err := decode(w, r, &c); err != nil {
 			fail(w, r, err)
 			return
@@ -110,7 +86,7 @@ func startSession(svc *service.Service, secure bool, status int,
 			return
 		}
 		sessioncookie.Set(w, r, token, svc.SessionTTL(), secure)
-		encode(w, status, newUserJSON(u))
+		encode(w, status, NewUser(u))
 	})
 }
 
@@ -138,17 +114,6 @@ func handleLogout(svc *service.Service, secure bool) http.Handler {
 	})
 }
 
-type authJSON struct {
-	Method string   `json:"method"`
-	KeyID  string   `json:"key_id,omitempty"`
-	Scopes []string `json:"scopes,omitempty"`
-}
-
-type meJSON struct {
-	userJSON
-	Auth authJSON `json:"auth"`
-}
-
 func handleMe() http.Handler {
 	// A key's principal is cached by the service and the same until its
 	// key or user changes, so its /me body is encoded once: /me is the
@@ -158,13 +123,13 @@ func handleMe() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := keyauth.PrincipalFrom(r.Context())
 		if p.Key == nil {
-			encode(w, http.StatusOK, newMeJSON(p))
+			encode(w, http.StatusOK, NewMe(p))
 			return
 		}
 		body, ok := bodies.GetIfPresent(p)
 		if !ok {
 			var err error
-			if body, err = json.Marshal(newMeJSON(p)); err != nil {
+			if body, err = json.Marshal(NewMe(p)); err != nil {
 				fail(w, r, err)
 				return
 			}
@@ -175,71 +140,6 @@ func handleMe() http.Handler {
 	})
 }
 
-func newMeJSON(p *skillett.Principal) meJSON {
-	me := meJSON{userJSON: newUserJSON(p.User), Auth: authJSON{Method: p.Method}}
-	if p.Key != nil {
-		me.Auth.KeyID, me.Auth.Scopes = p.Key.ID, p.Key.Scopes
-	}
-	return me
-}
-
-// listedKeyJSON is a key in GET /api-keys: the page's eight fields.
-type listedKeyJSON struct {
-	ID         string   `json:"id"`
-	Name       string   `json:"name"`
-	KeyPrefix  string   `json:"key_prefix"`
-	Scopes     []string `json:"scopes"`
-	LastUsedAt *string  `json:"last_used_at"`
-	ExpiresAt  *string  `json:"expires_at"`
-	RevokedAt  *string  `json:"revoked_at"`
-	CreatedAt  string   `json:"created_at"`
-}
-
-// createdKeyJSON is the api_key of POST /api-keys: the page's six fields.
-type createdKeyJSON struct {
-	ID        string   `json:"id"`
-	Name      string   `json:"name"`
-	KeyPrefix string   `json:"key_prefix"`
-	Scopes    []string `json:"scopes"`
-	ExpiresAt *string  `json:"expires_at"`
-	CreatedAt string   `json:"created_at"`
-}
-
-type createKeyResponse struct {
-	APIKey  createdKeyJSON `json:"api_key"`
-	FullKey string         `json:"full_key"`
-}
-
-// ListedKeys is keys as GET /api-keys shows them (never null).
-func ListedKeys(keys []*skillett.Key) any {
-	out := make([]listedKeyJSON, len(keys))
-	for i, k := range keys {
-		out[i] = listedKeyJSON{
-			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
-			LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
-			RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
-		}
-	}
-	return out
-}
-
-// CreatedKey is the body of POST /api-keys for a new key.
-func CreatedKey(k *skillett.Key, full string) any {
-	return createKeyResponse{
-		APIKey: createdKeyJSON{
-			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
-			ExpiresAt: optTimestamp(k.ExpiresAt), CreatedAt: timestamp(k.CreatedAt),
-		},
-		FullKey: full,
-	}
-}
-
-type createKeyRequest struct {
-	Name      *string  `json:"name"`
-	Scopes    []string `json:"scopes"`
-	ExpiresAt *string  `json:"expires_at"`
-}
-
 func handleListKeys(svc *service.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := keyauth.PrincipalFrom(r.Context())
@@ -248,15 +148,14 @@ func handleListKeys(svc *service.Service) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		out := ListedKeys(keys)
-		encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, NewListedKeys(keys))
 	})
 }
 
 func handleCreateKey(svc *service.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := keyauth.PrincipalFrom(r.Context())
-		var req createKeyRequest
+		var req CreateKeyRequest
 		if err := decode(w, r, &req); err != nil {
 			fail(w, r, err)
 			return
@@ -279,7 +178,7 @@ func handleCreateKey(svc *service.Service) http.Handler {
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		encode(w, http.StatusCreated, CreatedKey(k, full))
+		encode(w, http.StatusCreated, NewCreateKeyResponse(k, full))
 	})
 }
 
@@ -292,21 +191,6 @@ func handleRevokeKey(svc *service.Service) http.Handler {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	})
-}
-
-type verifyRequest struct {
-	Key   *string `json:"key"`
-	Scope *string `json:"scope"`
-}
-
-type verifyResponse struct {
-	Valid     bool     `json:"valid"`
-	Code      string   `json:"code"`
-	KeyID     string   `json:"key_id,omitempty"`
-	UserID    string   `json:"user_id,omitempty"`
-	Plan      string   `json:"plan,omitempty"`
-	Scopes    []string `json:"scopes,omitempty"`
-	ExpiresAt **string `json:"expires_at,omitempty"`
 }
 
 var errNoServiceToken = skillett.Errorf(skillett.EUNAUTHORIZED, "POST /verify needs a service token: Authorization: Bearer <token>.")
@@ -336,7 +220,7 @@ func handleVerify(svc *service.Service, tokens []string) http.Handler {
 			fail(w, r, errNoServiceToken)
 			return
 		}
-		var req verifyRequest
+		var req VerifyRequest
 		if err := decode(w, r, &req); err != nil {
 			fail(w, r, err)
 			return
@@ -358,12 +242,6 @@ func handleVerify(svc *service.Service, tokens []string) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		out := verifyResponse{Valid: res.Valid(), Code: res.Outcome}
-		if res.Valid() {
-			k, u := res.Principal.Key, res.Principal.User
-			exp := optTimestamp(k.ExpiresAt)
-			out.KeyID, out.UserID, out.Plan, out.Scopes, out.ExpiresAt = k.ID, u.ID, string(u.Plan), k.Scopes, &exp
-		}
-		encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, NewVerifyResponse(res))
 	})
 }

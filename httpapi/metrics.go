@@ -20,8 +20,8 @@ type Metrics struct {
 
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
-	verify   map[string]prometheus.Counter // by outcome, resolved once
-	cache    [2]prometheus.Counter         // misses, hits
+	verify   map[skillett.Outcome]prometheus.Counter // by outcome, resolved once
+	cache    [2]prometheus.Counter                   // misses, hits
 
 	// routeCounters caches the counter and histogram of each route and
 	// status so that a request costs no label lookup.
@@ -54,14 +54,14 @@ func NewMetrics() *Metrics {
 			Help:    "HTTP request latency by route pattern.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 		}, []string{"route"}),
-		verify: map[string]prometheus.Counter{},
+		verify: map[skillett.Outcome]prometheus.Counter{},
 	}
 	verifications := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "skillett_key_verifications_total",
 		Help: "API key verifications by outcome (valid, malformed, not_found, revoked, expired, insufficient_scope).",
 	}, []string{"outcome"})
 	for _, o := range skillett.VerifyOutcomes {
-		m.verify[o] = verifications.WithLabelValues(o)
+		m.verify[o] = verifications.WithLabelValues(string(o))
 	}
 	lookups := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "skillett_verification_cache_lookups_total",
@@ -74,7 +74,7 @@ func NewMetrics() *Metrics {
 
 // ObserveVerification counts one verification; it is the service's
 // OnVerify hook.
-func (m *Metrics) ObserveVerification(outcome string, cacheHit bool) {
+func (m *Metrics) ObserveVerification(outcome skillett.Outcome, cacheHit bool) {
 	if c := m.verify[outcome]; c != nil {
 		c.Inc()
 	}

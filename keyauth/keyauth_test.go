@@ -63,7 +63,7 @@ func TestVerifierFailureRefuses(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	for outcome, want := range map[string]int{
+	for outcome, want := range map[skillett.Outcome]int{
 		skillett.VerifyMalformed: 401, skillett.VerifyNotFound: 401, skillett.VerifyRevoked: 401,
 		skillett.VerifyExpired: 401, skillett.VerifyInsufficientScope: 403,
 	} {

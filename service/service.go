@@ -53,7 +53,7 @@ type Config struct {
 
 	// OnVerify, if set, is called after each key verification with its
 	// outcome and whether the cache answered. It must be fast.
-	OnVerify func(outcome string, cacheHit bool)
+	OnVerify func(outcome skillett.Outcome, cacheHit bool)
 }
 
 // Service implements the rules. It is safe for concurrent use. Start it

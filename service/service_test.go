@@ -102,7 +102,7 @@ func mustKey(t *testing.T, svc *service.Service, u *skillett.User, req skillett.
 	return k, full
 }
 
-func verify(t *testing.T, svc *service.Service, full, scope string) string {
+func verify(t *testing.T, svc *service.Service, full, scope string) skillett.Outcome {
 	t.Helper()
 	res, err := svc.VerifyKey(t.Context(), full, scope)
 	if err != nil {
@@ -125,7 +125,10 @@ func TestVerifyOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	for _, c := range []struct{ name, key, scope, want string }{
+	for _, c := range []struct {
+		name, key, scope string
+		want             skillett.Outcome
+	}{
 		{"valid", all, "", skillett.VerifyValid},
 		{"valid for any scope", all, "slack", skillett.VerifyValid},
 		{"scoped key in scope", github, "github", skillett.VerifyValid},

@@ -40,7 +40,7 @@ type verifier struct {
 	store    skillett.Store
 	now      func() time.Time
 	usage    *usageRecorder
-	onVerify func(string, bool)
+	onVerify func(skillett.Outcome, bool)
 	poll     time.Duration
 	log      interface{ Warn(string, ...any) }
 
@@ -136,7 +136,7 @@ func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Ver
 	return res, nil
 }
 
-func (v *verifier) report(outcome string, hit bool) {
+func (v *verifier) report(outcome skillett.Outcome, hit bool) {
 	if v.onVerify != nil {
 		v.onVerify(outcome, hit)
 	}

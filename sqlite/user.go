@@ -153,21 +153,12 @@ func (s *Store) ReserveLoginAttempt(ctx context.Context, email string, now time.
 			if n > 0 {
 				retry = time.Unix(oldest, 0).Add(window).Sub(now)
 			}
-			return &skillett.Error{
-				Code:       skillett.ERATELIMITED,
-				Message:    "Too many failed logins; try again later.",
-				RetryAfter: roundUpSeconds(retry),
-			}
+			return skillett.LoginThrottledError(retry)
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO login_failures (email, at) VALUES (?, ?)`, email, at)
 		return err
 	})
 	return wrap("reserve login attempt", err)
-}
-
-// roundUpSeconds rounds d up to whole seconds, at least one.
-func roundUpSeconds(d time.Duration) time.Duration {
-	return max(time.Second, (d + time.Second - 1).Truncate(time.Second))
 }
 
 // ClearLoginFailures forgets every failed login of email.

@@ -47,7 +47,7 @@ var keysCreateCommand = command{
 				if err != nil {
 					return err
 				}
-				return printJSON(e, httpapi.CreatedKey(k, full))
+				return printJSON(e, httpapi.NewCreateKeyResponse(k, full))
 			})
 		}
 	},
@@ -75,7 +75,7 @@ var keysListCommand = command{
 				if err != nil {
 					return err
 				}
-				return printJSON(e, httpapi.ListedKeys(keys))
+				return printJSON(e, httpapi.NewListedKeys(keys))
 			})
 		}
 	},

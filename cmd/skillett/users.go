@@ -48,7 +48,7 @@ var usersCreateCommand = command{
 				if err != nil {
 					return err
 				}
-				return printJSON(e, httpapi.UserJSON(u))
+				return printJSON(e, httpapi.NewUser(u))
 			})
 		}
 	},
@@ -77,7 +77,7 @@ var usersSetPlanCommand = command{
 				if err != nil {
 					return err
 				}
-				return printJSON(e, httpapi.UserJSON(u))
+				return printJSON(e, httpapi.NewUser(u))
 			})
 		}
 	},

@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"time"
+
+	"github.com/skillett/skillett"
+)
+
+// The wire types: every JSON body of the API, named and exported so that
+// the CLI prints exactly what the API answers and tests decode into them.
+// Times are RFC 3339 UTC strings to the second (SPEC §3).
+
+// ErrorBody is the body of every error answer (SPEC §3).
+type ErrorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+}
+
+// StatusBody is the body of GET /healthz and a ready GET /readyz.
+type StatusBody struct {
+	Status string `json:"status"`
+}
+
+// Credentials is the body of POST /auth/signup and POST /auth/login.
+// Pointers tell a missing field from an empty one.
+type Credentials struct {
+	Email    *string `json:"email"`
+	Password *string `json:"password"`
+}
+
+// User is a user: the answer of signup and login, and the top of /me.
+type User struct {
+	ID        string `json:"id"`
+	Email     string `json:"email"`
+	Plan      string `json:"plan"`
+	CreatedAt string `json:"created_at"`
+}
+
+// NewUser is u as the API shows it.
+func NewUser(u *skillett.User) User {
+	return User{ID: u.ID, Email: u.Email, Plan: string(u.Plan), CreatedAt: timestamp(u.CreatedAt)}
+}
+
+// Auth is how the caller of GET /me authenticated.
+type Auth struct {
+	Method string   `json:"method"`
+	KeyID  string   `json:"key_id,omitempty"`
+	Scopes []string `json:"scopes,omitempty"`
+}
+
+// Me is the answer of GET /me.
+type Me struct {
+	User
+	Auth Auth `json:"auth"`
+}
+
+// NewMe is p as GET /me shows it.
+func NewMe(p *skillett.Principal) Me {
+	me := Me{User: NewUser(p.User), Auth: Auth{Method: string(p.Method)}}
+	if p.Key != nil {
+		me.Auth.KeyID, me.Auth.Scopes = p.Key.ID, p.Key.Scopes
+	}
+	return me
+}
+
+// ListedKey is a key in GET /api-keys: the reference page's eight fields.
+type ListedKey struct {
+	ID         string   `json:"id"`
+	Name       string   `json:"name"`
+	KeyPrefix  string   `json:"key_prefix"`
+	Scopes     []string `json:"scopes"`
+	LastUsedAt *string  `json:"last_used_at"`
+	ExpiresAt  *string  `json:"expires_at"`
+	RevokedAt  *string  `json:"revoked_at"`
+	CreatedAt  string   `json:"created_at"`
+}
+
+// NewListedKeys is keys as GET /api-keys shows them (never null).
+func NewListedKeys(keys []*skillett.Key) []ListedKey {
+	out := make([]ListedKey, len(keys))
+	for i, k := range keys {
+		out[i] = ListedKey{
+			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+			LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
+			RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
+		}
+	}
+	return out
+}
+
+// CreateKeyRequest is the body of POST /api-keys.
+type CreateKeyRequest struct {
+	Name      *string  `json:"name"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expires_at"`
+}
+
+// CreatedKey is the api_key of POST /api-keys: the reference page's six
+// fields.
+type CreatedKey struct {
+	ID        string   `json:"id"`
+	Name      string   `json:"name"`
+	KeyPrefix string   `json:"key_prefix"`
+	Scopes    []string `json:"scopes"`
+	ExpiresAt *string  `json:"expires_at"`
+	CreatedAt string   `json:"created_at"`
+}
+
+// CreateKeyResponse is the answer of POST /api-keys: the new key, and the
+// full key shown this once.
+type CreateKeyResponse struct {
+	APIKey  CreatedKey `json:"api_key"`
+	FullKey string     `json:"full_key"`
+}
+
+// NewCreateKeyResponse is the answer of POST /api-keys for the new key k.
+func NewCreateKeyResponse(k *skillett.Key, full string) CreateKeyResponse {
+	return CreateKeyResponse{
+		APIKey: CreatedKey{
+			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+			ExpiresAt: optTimestamp(k.ExpiresAt), CreatedAt: timestamp(k.CreatedAt),
+		},
+		FullKey: full,
+	}
+}
+
+// VerifyRequest is the body of POST /verify.
+type VerifyRequest struct {
+	Key   *string `json:"key"`
+	Scope *string `json:"scope"`
+}
+
+// VerifyResponse is the answer of POST /verify (SPEC §6). The key's fields
+// are present only when it is valid; ExpiresAt is then present and null
+// for a key that never expires, hence the double pointer.
+type VerifyResponse struct {
+	Valid     bool     `json:"valid"`
+	Code      string   `json:"code"`
+	KeyID     string   `json:"key_id,omitempty"`
+	UserID    string   `json:"user_id,omitempty"`
+	Plan      string   `json:"plan,omitempty"`
+	Scopes    []string `json:"scopes,omitempty"`
+	ExpiresAt **string `json:"expires_at,omitempty"`
+}
+
+// NewVerifyResponse is res as POST /verify shows it.
+func NewVerifyResponse(res skillett.Verification) VerifyResponse {
+	out := VerifyResponse{Valid: res.Valid(), Code: string(res.Outcome)}
+	if res.Valid() {
+		k, u := res.Principal.Key, res.Principal.User
+		exp := optTimestamp(k.ExpiresAt)
+		out.KeyID, out.UserID, out.Plan, out.Scopes, out.ExpiresAt = k.ID, u.ID, string(u.Plan), k.Scopes, &exp
+	}
+	return out
+}
+
+// timestamp formats t as RFC 3339 UTC to the second (SPEC §3).
+func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optTimestamp(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := timestamp(*t)
+	return &s
+}

@@ -1,0 +1,99 @@
+package skillett
+
+import (
+	"context"
+	"time"
+)
+
+// Change is one entry of the store's change log: a key was revoked (KeyID
+// set) or a user changed (UserID set, e.g. a new plan). Every process reads
+// the log to drop what it cached about that key or user.
+type Change struct {
+	Seq    int64
+	KeyID  string
+	UserID string
+}
+
+// Store is the persistence of the service. The sqlite and postgres packages
+// implement it with identical behaviour, checked by the storetest suite.
+// Times passed in are stored to the second; times returned are UTC.
+type Store interface {
+	// CreateUser inserts u (ID, Email, Plan, PasswordHash, CreatedAt set by
+	// the caller). ECONFLICT if the email is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// UserByEmail returns the user with this (normalized) email. ENOTFOUND.
+	UserByEmail(ctx context.Context, email string) (*User, error)
+	// UserByID returns the user with this id. ENOTFOUND.
+	UserByID(ctx context.Context, id string) (*User, error)
+	// SetUserPlan changes a user's plan, records a Change for the user and
+	// returns the updated user. ENOTFOUND.
+	SetUserPlan(ctx context.Context, email string, plan Plan) (*User, error)
+
+	// CreateSession inserts s.
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionUser returns the session with this token hash and its user if
+	// the session has not expired at now. ENOTFOUND otherwise.
+	SessionUser(ctx context.Context, tokenHash [32]byte, now time.Time) (*Session, *User, error)
+	// DeleteSession deletes the session with this token hash; deleting a
+	// missing session is not an error.
+	DeleteSession(ctx context.Context, tokenHash [32]byte) error
+
+	// ReserveLoginAttempt atomically counts the failed logins for email in
+	// (now-window, now] and, if fewer than max, records this attempt as a
+	// failure (ClearLoginFailures undoes that on success). At max or more
+	// it records nothing and returns ERATELIMITED with RetryAfter set to
+	// when the oldest counted failure leaves the window.
+	ReserveLoginAttempt(ctx context.Context, email string, now time.Time, window time.Duration, max int) error
+	// ClearLoginFailures forgets every failed login of email.
+	ClearLoginFailures(ctx context.Context, email string) error
+
+	// CreateKey inserts k (every field but RevokedAt and LastUsedAt set by
+	// the caller) unless the owner already holds as many active keys at
+	// k.CreatedAt as limits allow for their plan: then EPLANLIMIT. The
+	// count and the insert are atomic, also across processes. ENOTFOUND if
+	// the user does not exist.
+	CreateKey(ctx context.Context, k *Key, limits PlanLimits) error
+	// ListKeys returns the user's keys, revoked and expired ones included,
+	// newest first (the later-created first within one second).
+	ListKeys(ctx context.Context, userID string) ([]*Key, error)
+	// KeyByHash returns the key with this hash and its owner. ENOTFOUND.
+	KeyByHash(ctx context.Context, hash [32]byte) (*Key, *User, error)
+	// RevokeKey sets revoked_at to now unless already set, and records a
+	// Change for the key. ENOTFOUND if the user has no key with this id.
+	RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error
+	// TouchKeys sets last_used_at of each key id to the given time unless
+	// the stored value is later: it never moves backwards.
+	TouchKeys(ctx context.Context, used map[string]time.Time) error
+
+	// Changes returns the change log entries after seq, oldest first, at
+	// most limit of them.
+	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+	// LastChange returns the sequence number of the newest change, 0 if none.
+	LastChange(ctx context.Context) (int64, error)
+
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
+
+// ChangeNotifier is implemented by stores that can announce committed
+// changes at once (PostgreSQL's LISTEN/NOTIFY), so that a process need not
+// wait for its next poll of Changes. The channel receives a value, without
+// blocking the sender, after each change committed by any process, and
+// possibly at other times (after a reconnect): a value means "read the log
+// now". It is closed when ctx ends.
+type ChangeNotifier interface {
+	ChangeNotifications(ctx context.Context) <-chan struct{}
+}
+
+// ChangeHint is implemented by stores that can tell, far more cheaply than
+// by reading Changes, that some process may have committed something: the
+// mark differs after every commit (and sometimes without one). A process
+// checks it on each verification and reads the change log at once when it
+// moved, so that a change made by another process (a CLI's revoke or
+// set-plan) applies from the next request on. ok is false when the store
+// cannot tell right now.
+type ChangeHint interface {
+	ChangeMark() (mark uint64, ok bool)
+}
