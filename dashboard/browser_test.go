@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/skillett/skillett/internal/loudskip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -117,7 +118,7 @@ func noBrowser(t *testing.T, format string, args ...any) {
 	if ci, _ := strconv.ParseBool(os.Getenv("CI")); ci {
 		t.Fatalf("browser test cannot run: %s (CI=true: browser tests must not skip)", msg)
 	}
-	t.Skipf("skipping browser test: %s", msg)
+	loudskip.Skip(t, "browser", msg)
 }
 
 // do runs steps, each bounded by stepTimeout.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/client"
+	"github.com/skillett/skillett/internal/loudskip"
 	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/postgres/pgtest"
 )
@@ -39,7 +40,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e: go build:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
+	code := loudskip.Run(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

@@ -5,12 +5,16 @@
 // does not answer, tests are skipped, loudly; with CI=true they fail
 // instead, so that CI cannot pass without having run them.
 //
+// A package that uses it calls loudskip.Main from its TestMain, so that
+// skips show without -v.
+//
 // It imports pgx and the standard library; only tests should import it.
 package pgtest
 
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -18,6 +22,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/skillett/skillett/internal/loudskip"
 )
 
 // DefaultAdminDSN is the server used when SKILLETT_TEST_POSTGRES is unset.
@@ -81,5 +87,5 @@ func unavailable(tb testing.TB, u *url.URL, err error) {
 	if os.Getenv("CI") == "true" {
 		tb.Fatalf("pgtest: PostgreSQL at %s: %v (CI=true: PostgreSQL tests must run)", u.Redacted(), err)
 	}
-	tb.Skipf("pgtest: SKIPPING PostgreSQL TEST: no usable server at %s (%v); start one or set SKILLETT_TEST_POSTGRES, and set CI=true to make this a failure", u.Redacted(), err)
+	loudskip.Skip(tb, "PostgreSQL", fmt.Sprintf("no usable server at %s (%v); start one or set SKILLETT_TEST_POSTGRES, and set CI=true to make this a failure", u.Redacted(), err))
 }
