@@ -76,7 +76,7 @@ func encode(w http.ResponseWriter, status int, v any) {
 			buffers.Put(buf)
 		}
 	}()
-	if err := json.NewEncoder(buf).Encode(v); err != nil {
+	if err := encodeJSON(buf, v); err != nil {
 		// Only a programming error gets here; never send half a body.
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusInternalServerError)
@@ -84,6 +84,15 @@ func encode(w http.ResponseWriter, status int, v any) {
 		return
 	}
 	writeJSON(w, status, buf.Bytes())
+}
+
+// encodeJSON writes v and a newline to buf. Messages stay readable:
+// "<token>" is not escaped to "\u003ctoken\u003e", for JSON is never
+// embedded in HTML here.
+func encodeJSON(buf *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
 }
 
 // buffers recycles response buffers: every answer needs one.

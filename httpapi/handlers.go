@@ -1,10 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"net/http"
 
 	"github.com/maypok86/otter/v2"
@@ -128,12 +128,12 @@ func handleMe() http.Handler {
 		}
 		body, ok := bodies.GetIfPresent(p)
 		if !ok {
-			var err error
-			if body, err = json.Marshal(NewMe(p)); err != nil {
+			var buf bytes.Buffer
+			if err := encodeJSON(&buf, NewMe(p)); err != nil {
 				fail(w, r, err)
 				return
 			}
-			body = append(body, '\n')
+			body = buf.Bytes()
 			bodies.Set(p, body)
 		}
 		writeJSON(w, http.StatusOK, body)

@@ -101,7 +101,9 @@ func (m *Metrics) observeRequest(route string, status int, d time.Duration) {
 	rm.latency.Observe(d.Seconds())
 }
 
-// Handler serves the registry in the Prometheus text format.
+// Handler serves the registry in the Prometheus text format, or in
+// OpenMetrics when the request's Accept header asks for it (as the OpenAPI
+// document says).
 func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{EnableOpenMetrics: true})
 }

@@ -92,3 +92,31 @@ func TestMetrics(t *testing.T) {
 		t.Error("/metrics shows a key")
 	}
 }
+
+// /metrics speaks OpenMetrics to a scraper that asks for it, as the OpenAPI
+// document promises, and the Prometheus text format otherwise.
+func TestMetricsOpenMetrics(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/metrics", nil, hdr{"Accept": "application/openmetrics-text;version=1.0.0,text/plain;q=0.5"})
+	r.expectStatus(t, http.StatusOK)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/openmetrics-text") {
+		t.Errorf("Content-Type %q, want application/openmetrics-text", ct)
+	}
+	if !strings.HasSuffix(string(r.body), "# EOF\n") {
+		t.Error("the OpenMetrics body does not end with # EOF")
+	}
+	r = e.do("GET", "/metrics", nil)
+	if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
+		t.Errorf("without Accept: Content-Type %q, want text/plain", ct)
+	}
+}
+
+// Messages are JSON-encoded without HTML escaping: "<token>" stays readable.
+func TestMessagesNotHTMLEscaped(t *testing.T) {
+	e := newEnv(t, withServiceTokens(serviceToken))
+	r := e.do("POST", "/verify", map[string]any{"key": "sk_x"})
+	r.expectError(t, http.StatusUnauthorized, "unauthorized")
+	if !strings.Contains(string(r.body), "Bearer <token>") {
+		t.Errorf("got %s, want the message's <token> unescaped", r.body)
+	}
+}

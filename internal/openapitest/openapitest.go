@@ -61,11 +61,12 @@ type Validator struct {
 	methodNotAllowed *openapi3.ResponseRef
 }
 
-// Component responses the validator needs for requests outside the
-// document.
+// The error schemas of the answers to requests outside the document: the
+// document states those answers once, in its conventions, instead of
+// listing them on every operation.
 const (
-	notFoundResponse         = "NotFound"
-	methodNotAllowedResponse = "MethodNotAllowed"
+	notFoundSchema         = "NotFoundError"
+	methodNotAllowedSchema = "MethodNotAllowedError"
 )
 
 // The service's document is loaded and validated once per test binary.
@@ -104,11 +105,11 @@ func newValidator(data []byte) (*Validator, error) {
 	}
 	v := &Validator{doc: doc}
 	if doc.Components != nil {
-		v.notFound = doc.Components.Responses[notFoundResponse]
-		v.methodNotAllowed = doc.Components.Responses[methodNotAllowedResponse]
+		v.notFound = errorResponse(doc.Components.Schemas[notFoundSchema])
+		v.methodNotAllowed = errorResponse(doc.Components.Schemas[methodNotAllowedSchema])
 	}
 	if v.notFound == nil || v.methodNotAllowed == nil {
-		return nil, fmt.Errorf("the OpenAPI document lacks the responses #/components/responses/%s and %s", notFoundResponse, methodNotAllowedResponse)
+		return nil, fmt.Errorf("the OpenAPI document lacks the schemas #/components/schemas/%s and %s", notFoundSchema, methodNotAllowedSchema)
 	}
 	// Route on paths only: the document's servers name the default
 	// address, not the one a test server listens on. The router works on a
@@ -119,6 +120,15 @@ func newValidator(data []byte) (*Validator, error) {
 		return nil, fmt.Errorf("routing the OpenAPI document: %w", err)
 	}
 	return v, nil
+}
+
+// errorResponse is a JSON response with the given error schema, or nil.
+func errorResponse(schema *openapi3.SchemaRef) *openapi3.ResponseRef {
+	if schema == nil {
+		return nil
+	}
+	r := openapi3.NewResponse().WithDescription("an error").WithJSONSchemaRef(schema)
+	return &openapi3.ResponseRef{Value: r}
 }
 
 // Document returns the loaded document. Callers must not modify it.

@@ -4,7 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go/scanner"
+	"go/token"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -628,10 +635,13 @@ func TestDocumentDescribesEveryEndpoint(t *testing.T) {
 			if op.Responses.Default() != nil {
 				t.Errorf("%s has a default response: undocumented statuses would pass", endpoint)
 			}
-			for _, status := range []string{"405", "500"} {
-				if op.Responses.Value(status) == nil {
-					t.Errorf("%s does not document %s", endpoint, status)
-				}
+			if op.Responses.Value("500") == nil {
+				t.Errorf("%s does not document 500", endpoint)
+			}
+			if op.Responses.Value("405") != nil {
+				// A 405 answers a method the path does not have, never this
+				// operation; the conventions say so once for every path.
+				t.Errorf("%s documents 405, which it can never answer: drop it", endpoint)
 			}
 			for status, ref := range op.Responses.Map() {
 				r := ref.Value
@@ -654,6 +664,7 @@ func TestDocumentDescribesEveryEndpoint(t *testing.T) {
 					if err := mt.Schema.Value.VisitJSON(map[string]any{"error": "nope", "message": "x"}, openapi3.EnableJSONSchema2020()); err == nil {
 						t.Errorf("%s: %s accepts an unknown error code", endpoint, status)
 					}
+					checkErrorExample(t, endpoint+" "+status, mt)
 				}
 			}
 		}
@@ -663,6 +674,77 @@ func TestDocumentDescribesEveryEndpoint(t *testing.T) {
 	if !slices.Equal(described, want) {
 		t.Errorf("the document describes\n%s\nwant\n%s", strings.Join(described, "\n"), strings.Join(want, "\n"))
 	}
+}
+
+// checkErrorExample checks that an error response has an example and that
+// its message is one the server really sends: a string literal of the
+// service's Go source, or a format string of it.
+func checkErrorExample(t *testing.T, where string, mt *openapi3.MediaType) {
+	t.Helper()
+	example, ok := mt.Example.(map[string]any)
+	if !ok {
+		t.Errorf("%s has no example", where)
+		return
+	}
+	msg, _ := example["message"].(string)
+	for _, m := range serverMessages(t) {
+		if m.MatchString(msg) {
+			return
+		}
+	}
+	t.Errorf("%s: the example's message %q is not one the server sends", where, msg)
+}
+
+var (
+	messagesOnce sync.Once
+	messages     []*regexp.Regexp
+)
+
+// serverMessages returns the string literals of the module's non-test Go
+// files as patterns: a literal matches itself, and a format verb (%d, %s,
+// %q) matches any text.
+func serverMessages(t *testing.T) []*regexp.Regexp {
+	messagesOnce.Do(func() {
+		verb := regexp.MustCompile(`%[-+# 0-9.]*[a-zA-Z]`)
+		fset := token.NewFileSet()
+		filepath.WalkDir("../..", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return err
+			}
+			src, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			var sc scanner.Scanner
+			sc.Init(fset.AddFile(path, -1, len(src)), src, nil, 0)
+			for {
+				_, tok, lit := sc.Scan()
+				if tok == token.EOF {
+					break
+				}
+				if tok != token.STRING {
+					continue
+				}
+				s, err := strconv.Unquote(lit)
+				if err != nil || len(s) < 10 {
+					continue
+				}
+				var pattern strings.Builder
+				last := 0
+				for _, loc := range verb.FindAllStringIndex(s, -1) {
+					pattern.WriteString(regexp.QuoteMeta(s[last:loc[0]]) + ".+")
+					last = loc[1]
+				}
+				pattern.WriteString(regexp.QuoteMeta(s[last:]))
+				messages = append(messages, regexp.MustCompile("^"+pattern.String()+"$"))
+			}
+			return nil
+		})
+	})
+	if len(messages) < 50 {
+		t.Fatalf("found only %d string literals in the module's source", len(messages))
+	}
+	return messages
 }
 
 // kin-openapi validates the examples of media types but not the JSON
@@ -688,7 +770,7 @@ func TestInvalidDocument(t *testing.T) {
 	doc := string(httpapi.OpenAPIDocument())
 	for _, c := range []struct{ name, old, new string }{
 		{"OpenAPI 3.0", `"openapi": "3.1.0"`, `"openapi": "3.0.3"`},
-		{"bad example", `"example": { "error": "not_found", "message": "No such API key." }`, `"example": { "error": "nope", "message": "No such API key." }`},
+		{"bad example", `"example": { "error": "not_found", "message": "No API key with this id belongs to you." }`, `"example": { "error": "nope", "message": "No API key with this id belongs to you." }`},
 		{"bad type", `"type": ["string", "null"],`, `"type": ["string", "nul"],`},
 		{"dangling reference", `"$ref": "#/components/schemas/KeyPrefix"`, `"$ref": "#/components/schemas/NoSuchSchema"`},
 	} {
