@@ -17,6 +17,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/skillett/skillett/internal/loudskip"
 	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/ratelimit"
 )
@@ -40,7 +41,7 @@ func redisClient(t *testing.T) *redis.Client {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("Redis at %s: %v (CI=true: Redis is required)", url, err)
 		}
-		t.Skipf("no Redis at %s: %v", url, err)
+		loudskip.Skip(t, "Redis", fmt.Sprintf("no Redis at %s: %v; start one or set SKILLETT_TEST_REDIS", url, err))
 	}
 	return c
 }
@@ -108,7 +109,7 @@ func TestRedisOutageDegradesToLocalLimits(t *testing.T) {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("redis-server is not installed (CI=true: required)")
 		}
-		t.Skip("redis-server is not installed")
+		loudskip.Skip(t, "redis-server", "redis-server is not installed")
 	}
 	port := freePort(t)
 	srv := startRedis(t, port)
