@@ -7,7 +7,6 @@ import (
 	"github.com/skillett/skillett/internal/loudskip"
 )
 
-func TestMain(m *testing.M) { loudskip.Main(m) }
 
 func TestSkipIsReported(t *testing.T) {
 	for range 2 {
