@@ -7,7 +7,6 @@ import (
 	"github.com/skillett/skillett/internal/loudskip"
 )
 
-
 func TestSkipIsReported(t *testing.T) {
 	for range 2 {
 		t.Run("skips", func(t *testing.T) { loudskip.Skip(t, "widget", "no widget at /dev/widget") })
