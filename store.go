@@ -71,6 +71,8 @@ type Store interface {
 	// LastChange returns the sequence number of the newest change, 0 if none.
 	LastChange(ctx context.Context) (int64, error)
 
+	UsageStore
+
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	// Close releases the database.

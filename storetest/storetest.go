@@ -86,6 +86,7 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("RevokeKey", s.revokeKey)
 	t.Run("TouchKeys", s.touchKeys)
 	t.Run("Changes", s.changes)
+	t.Run("Usage", s.usage)
 }
 
 type suite struct {
