@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"
@@ -9,22 +10,24 @@ import (
 	"github.com/skillett/skillett"
 )
 
-// usageRecorder coalesces last_used_at writes: a use costs an atomic load
-// when the key was already used this second, and at most one queue append
-// per key per flush interval otherwise. Flushes write one batch.
+// usageRecorder coalesces last_used_at writes and usage counts: a use
+// costs atomic adds, and at most one queue append per key per flush
+// interval. Flushes write one batch of each: one row per key, and one per
+// key and day.
 type usageRecorder struct {
 	store skillett.Store
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	queue   []*entry
-	pending map[string]time.Time // batches whose write failed, retried
+	mu           sync.Mutex
+	queue        []*entry
+	pending      map[string]time.Time // batches whose write failed, retried
+	pendingCount map[usageKey]skillett.UsageCounts
 
 	flushMu sync.Mutex // one flush at a time
 }
 
 func newUsageRecorder(store skillett.Store, log *slog.Logger) *usageRecorder {
-	return &usageRecorder{store: store, log: log, pending: map[string]time.Time{}}
+	return &usageRecorder{store: store, log: log, pending: map[string]time.Time{}, pendingCount: map[usageKey]skillett.UsageCounts{}}
 }
 
 // record notes a use of e's key at now.
@@ -39,7 +42,12 @@ func (u *usageRecorder) record(e *entry, now time.Time) {
 			break
 		}
 	}
-	if e.queued.CompareAndSwap(false, true) {
+	u.enqueue(e)
+}
+
+// enqueue puts e in the queue of the next flush unless it is there.
+func (u *usageRecorder) enqueue(e *entry) {
+	if !e.queued.Load() && e.queued.CompareAndSwap(false, true) {
 		u.mu.Lock()
 		u.queue = append(u.queue, e)
 		u.mu.Unlock()
@@ -56,42 +64,69 @@ func (u *usageRecorder) run(ctx context.Context, interval time.Duration) {
 			return
 		case <-tick.C:
 			if err := u.flush(ctx); err != nil && ctx.Err() == nil {
-				u.log.Warn("writing last_used_at failed; will retry", "err", err)
+				u.log.Warn("writing last_used_at and usage counts failed; will retry", "err", err)
 			}
 		}
 	}
 }
 
-// flush writes every pending last use in one batch.
+// flush writes every pending last use and usage count, in one batch each.
 func (u *usageRecorder) flush(ctx context.Context) error {
 	u.flushMu.Lock()
 	defer u.flushMu.Unlock()
 	u.mu.Lock()
-	queue, used := u.queue, u.pending
-	u.queue, u.pending = nil, map[string]time.Time{}
+	queue, used, counts := u.queue, u.pending, u.pendingCount
+	u.queue, u.pending, u.pendingCount = nil, map[string]time.Time{}, map[usageKey]skillett.UsageCounts{}
 	u.mu.Unlock()
 	for _, e := range queue {
-		// Unqueue before reading the time: a use racing with this flush
-		// then queues the entry again instead of being lost.
+		// Unqueue before reading: a use racing with this flush then
+		// queues the entry again instead of being lost.
 		e.queued.Store(false)
-		t := time.Unix(e.lastUsed.Load(), 0).UTC()
 		id := e.principal.Key.ID
-		if prev, ok := used[id]; !ok || t.After(prev) {
-			used[id] = t
+		if last := e.lastUsed.Load(); last > e.flushedUse.Load() {
+			e.flushedUse.Store(last)
+			t := time.Unix(last, 0).UTC()
+			if prev, ok := used[id]; !ok || t.After(prev) {
+				used[id] = t
+			}
 		}
+		e.counts.drain(func(day int64, c skillett.UsageCounts) {
+			k := usageKey{id, day}
+			sum := counts[k]
+			for i := range sum {
+				sum[i] += c[i]
+			}
+			counts[k] = sum
+		})
 	}
-	if len(used) == 0 {
-		return nil
+	var errTouch, errCount error
+	if len(used) > 0 {
+		errTouch = u.store.TouchKeys(ctx, used)
 	}
-	if err := u.store.TouchKeys(ctx, used); err != nil {
-		u.mu.Lock()
+	if len(counts) > 0 {
+		days := make([]skillett.UsageDay, 0, len(counts))
+		for k, c := range counts {
+			days = append(days, skillett.UsageDay{KeyID: k.keyID, Day: dayTime(k.day), Counts: c})
+		}
+		errCount = u.store.AddUsage(ctx, days)
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if errTouch != nil {
 		for id, t := range used {
 			if prev, ok := u.pending[id]; !ok || t.After(prev) {
 				u.pending[id] = t
 			}
 		}
-		u.mu.Unlock()
-		return err
 	}
-	return nil
+	if errCount != nil {
+		for k, c := range counts {
+			sum := u.pendingCount[k]
+			for i := range sum {
+				sum[i] += c[i]
+			}
+			u.pendingCount[k] = sum
+		}
+	}
+	return errors.Join(errTouch, errCount)
 }

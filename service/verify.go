@@ -19,15 +19,18 @@ const cacheTTL = time.Minute
 // entry is what the cache holds for a key: an immutable snapshot of the key
 // and its owner, plus the last use recorded for it.
 type entry struct {
-	principal *skillett.Principal
-	lastUsed  atomic.Int64 // unix seconds of the latest use seen
-	queued    atomic.Bool  // in the usage recorder's queue
+	principal  *skillett.Principal
+	lastUsed   atomic.Int64 // unix seconds of the latest use seen
+	flushedUse atomic.Int64 // lastUsed as last taken by a flush
+	queued     atomic.Bool  // in the usage recorder's queue
+	counts     usageCounts  // verifications by day and outcome, unflushed
 }
 
 func newEntry(k *skillett.Key, u *skillett.User) *entry {
 	e := &entry{principal: &skillett.Principal{User: u, Method: skillett.MethodAPIKey, Key: k}}
 	if k.LastUsedAt != nil {
 		e.lastUsed.Store(k.LastUsedAt.Unix())
+		e.flushedUse.Store(k.LastUsedAt.Unix())
 	}
 	return e
 }
@@ -132,6 +135,7 @@ func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Ver
 		res = skillett.Verification{Outcome: skillett.VerifyValid, Principal: e.principal}
 		v.usage.record(e, now)
 	}
+	v.usage.count(e, res.Outcome, now)
 	v.report(res.Outcome, hit)
 	return res, nil
 }
