@@ -22,6 +22,7 @@ func addRoutes(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /api-keys", authn.fullAccess(handleListKeys(svc)))
 	mux.Handle("POST /api-keys", authn.fullAccess(handleCreateKey(svc)))
 	mux.Handle("DELETE /api-keys/{id}", authn.fullAccess(handleRevokeKey(svc)))
+	mux.Handle("GET /api-keys/{id}/usage", authn.fullAccess(handleKeyUsage(svc)))
 
 	mux.Handle("POST /verify", handleVerify(svc, o.ServiceTokens))
 }

@@ -611,6 +611,7 @@ var endpoints = []string{
 	"GET /api-keys",
 	"POST /api-keys",
 	"DELETE /api-keys/{id}",
+	"GET /api-keys/{id}/usage",
 	"POST /verify",
 }
 
