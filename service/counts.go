@@ -57,7 +57,7 @@ func (c *usageCounts) drain(fn func(day int64, counts skillett.UsageCounts)) {
 
 // count notes a verification of e's key with outcome at now, for its
 // usage; outcomes of keys that do not exist are not counted.
-func (u *usageRecorder) count(e *entry, outcome string, now time.Time) {
+func (u *usageRecorder) count(e *entry, outcome skillett.Outcome, now time.Time) {
 	i := skillett.UsageIndex(outcome)
 	if i < 0 {
 		return
