@@ -33,10 +33,11 @@ type Config struct {
 
 	// CacheSize bounds the verification cache of known keys (default
 	// 100 000); NegativeCacheSize that of well-formed unknown keys (default
-	// 100 000). A negative CacheSize disables both caches: every
-	// verification reads the store.
+	// 100 000). NoCache turns both caches off: every verification reads
+	// the store.
 	CacheSize         int
 	NegativeCacheSize int
+	NoCache           bool
 	// ChangePollInterval is how often the store's change log is read to
 	// drop cached keys revoked or users changed by another process
 	// (default 50 ms; 1 s for stores that announce changes, where the poll

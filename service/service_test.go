@@ -188,7 +188,7 @@ func TestVerifyCache(t *testing.T) {
 }
 
 func TestVerifyCacheOff(t *testing.T) {
-	svc, st := newService(t, "", testclock.New(t0), func(c *service.Config) { c.CacheSize = -1 })
+	svc, st := newService(t, "", testclock.New(t0), func(c *service.Config) { c.NoCache = true })
 	u := mustUser(t, svc, "a@example.com", skillett.PlanFree)
 	_, full := mustKey(t, svc, u, skillett.KeyRequest{Name: "k"})
 	for range 10 {

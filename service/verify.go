@@ -74,7 +74,7 @@ func newVerifier(s *Service, cfg Config) *verifier {
 	v := &verifier{store: cfg.Store, now: cfg.Now, usage: s.usage, onVerify: cfg.OnVerify, poll: cfg.ChangePollInterval, log: cfg.Logger}
 	v.hint, _ = cfg.Store.(skillett.ChangeHint)
 	v.hintEvery = cfg.ChangeHintInterval
-	if cfg.CacheSize > 0 {
+	if !cfg.NoCache {
 		v.known = otter.Must(&otter.Options[[32]byte, *entry]{
 			MaximumSize:      cfg.CacheSize,
 			ExpiryCalculator: otter.ExpiryWriting[[32]byte, *entry](cacheTTL),

@@ -13,7 +13,7 @@ var keysCreateCommand = command{
 	words:   []string{"keys", "create"},
 	summary: "create an API key for a user (plan limits apply); prints the POST /api-keys response, full key included",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		email := fs.String("email", "", "the owner's email (required)")
 		name := fs.String("name", "", "the key's name (required)")
 		scopes := fs.String("scopes", "", `comma-separated integrations the key is restricted to (default "*": all)`)
@@ -21,9 +21,6 @@ var keysCreateCommand = command{
 		return func(ctx context.Context, args []string) error {
 			if err := noArgs("keys create", args); err != nil {
 				return err
-			}
-			if *email == "" {
-				return usagef("keys create: --email is required")
 			}
 			req := skillett.KeyRequest{Name: *name, Scopes: appendList(nil, *scopes)}
 			if *scopes == "" {
@@ -38,11 +35,7 @@ var keysCreateCommand = command{
 				}
 				req.ExpiresAt = &t
 			}
-			return withService(ctx, db, func(svc *service.Service) error {
-				u, err := svc.UserByEmail(ctx, *email)
-				if err != nil {
-					return err
-				}
+			return withUser(ctx, db, "keys create", *email, func(svc *service.Service, u *skillett.User) error {
 				k, full, err := svc.CreateKey(ctx, u.ID, req)
 				if err != nil {
 					return err
@@ -57,20 +50,13 @@ var keysListCommand = command{
 	words:   []string{"keys", "list"},
 	summary: "list a user's API keys, as GET /api-keys does",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		email := fs.String("email", "", "the owner's email (required)")
 		return func(ctx context.Context, args []string) error {
 			if err := noArgs("keys list", args); err != nil {
 				return err
 			}
-			if *email == "" {
-				return usagef("keys list: --email is required")
-			}
-			return withService(ctx, db, func(svc *service.Service) error {
-				u, err := svc.UserByEmail(ctx, *email)
-				if err != nil {
-					return err
-				}
+			return withUser(ctx, db, "keys list", *email, func(svc *service.Service, u *skillett.User) error {
 				keys, err := svc.ListKeys(ctx, u.ID)
 				if err != nil {
 					return err
@@ -86,20 +72,13 @@ var keysRevokeCommand = command{
 	args:    "ID",
 	summary: "revoke one of a user's API keys, as DELETE /api-keys/ID does",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		email := fs.String("email", "", "the owner's email (required)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
 				return usagef("keys revoke: want exactly one key ID, got %d arguments", len(args))
 			}
-			if *email == "" {
-				return usagef("keys revoke: --email is required")
-			}
-			return withService(ctx, db, func(svc *service.Service) error {
-				u, err := svc.UserByEmail(ctx, *email)
-				if err != nil {
-					return err
-				}
+			return withUser(ctx, db, "keys revoke", *email, func(svc *service.Service, u *skillett.User) error {
 				return svc.RevokeKey(ctx, u.ID, args[0])
 			})
 		}

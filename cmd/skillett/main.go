@@ -63,9 +63,9 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // run is the whole program: it parses args and runs one command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	words, flagArgs, help := splitArgs(args)
-	cmd, positional := findCommand(words)
-	if cmd == nil {
+	inv, help := resolve(args, e)
+	if inv.cmd == nil {
+		words := inv.positional
 		if help || len(words) == 0 {
 			printUsage(stdout)
 			if help {
@@ -75,23 +75,51 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return usagef("unknown command %q; see skillett --help", strings.Join(words, " "))
 	}
-	fs := flag.NewFlagSet("skillett "+strings.Join(cmd.words, " "), flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	runCmd := cmd.flags(fs, e)
 	if help {
-		printCommandUsage(stdout, cmd, fs)
+		printCommandUsage(stdout, inv.cmd, inv.fs)
 		return nil
 	}
-	if err := fs.Parse(flagArgs); err != nil {
-		return usagef("%s: %v", fs.Name(), err)
+	if err := applyEnv(inv.fs, getenv); err != nil {
+		return err
 	}
-	return runCmd(ctx, positional)
+	if err := inv.fs.Parse(inv.flags); err != nil {
+		return usagef("%s: %v", inv.fs.Name(), err)
+	}
+	return inv.run(ctx, inv.positional)
 }
 
-// splitArgs separates command words and positional arguments from flags,
-// which may come before, between or after them. A flag's value is the next
-// argument unless the flag is boolean or written --flag=value.
-func splitArgs(args []string) (words, flags []string, help bool) {
+// invocation is a command line read against one command's flags.
+type invocation struct {
+	cmd        *command // nil: no command matched
+	fs         *flag.FlagSet
+	run        func(context.Context, []string) error
+	flags      []string // the flag arguments, for fs.Parse
+	positional []string // after the command words; all words if cmd is nil
+}
+
+// resolve finds the command that args name. Flags may come before, between
+// or after the command words, and whether a flag takes the next argument
+// as its value is for the command's FlagSet to say, so each command reads
+// args with its own flags: the first whose words come first wins.
+func resolve(args []string, e env) (inv invocation, help bool) {
+	for i := range commands {
+		c := &commands[i]
+		fs := flag.NewFlagSet("skillett "+strings.Join(c.words, " "), flag.ContinueOnError)
+		fs.SetOutput(io.Discard)
+		runCmd := c.flags(fs, e)
+		words, flags, help := splitArgs(args, fs)
+		if len(words) >= len(c.words) && slices.Equal(words[:len(c.words)], c.words) {
+			return invocation{cmd: c, fs: fs, run: runCmd, flags: flags, positional: words[len(c.words):]}, help
+		}
+	}
+	words, _, help := splitArgs(args, flag.NewFlagSet("", flag.ContinueOnError))
+	return invocation{positional: words}, help
+}
+
+// splitArgs separates words (command words and positional arguments) from
+// flags. A flag's value is the next argument unless fs says the flag is
+// boolean, or does not know it, or it is written --flag=value.
+func splitArgs(args []string, fs *flag.FlagSet) (words, flags []string, help bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -103,7 +131,7 @@ func splitArgs(args []string) (words, flags []string, help bool) {
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			flags = append(flags, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && !slices.Contains(boolFlags, name) && i+1 < len(args) {
+			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && !strings.Contains(name, "=") && i+1 < len(args) {
 				i++
 				flags = append(flags, args[i])
 			}
@@ -112,19 +140,6 @@ func splitArgs(args []string) (words, flags []string, help bool) {
 		}
 	}
 	return words, flags, help
-}
-
-// boolFlags are the flags that take no value.
-var boolFlags = []string{"password-stdin", "no-signup", "secure-cookies"}
-
-func findCommand(words []string) (*command, []string) {
-	for i := range commands {
-		c := &commands[i]
-		if len(words) >= len(c.words) && slices.Equal(words[:len(c.words)], c.words) {
-			return c, words[len(c.words):]
-		}
-	}
-	return nil, nil
 }
 
 func printUsage(w io.Writer) {
@@ -151,14 +166,6 @@ func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "Usage: skillett %s [flags] %s\n\n%s\n\nFlags:\n", strings.Join(c.words, " "), c.args, c.summary)
 	fs.SetOutput(w)
 	fs.PrintDefaults()
-}
-
-// envDefault returns the environment's value for name, or def.
-func envDefault(e env, name, def string) string {
-	if v := e.getenv(name); v != "" {
-		return v
-	}
-	return def
 }
 
 // oneLine keeps an error message on one line.

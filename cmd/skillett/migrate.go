@@ -9,7 +9,7 @@ var migrateCommand = command{
 	words:   []string{"migrate"},
 	summary: "apply pending schema migrations and exit",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("migrate takes no arguments, got %q", args)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"flag"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -26,26 +25,24 @@ var serveCommand = command{
 	words:   []string{"serve"},
 	summary: "run the HTTP server (API, dashboard, /verify, /metrics)",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
-		addr := fs.String("addr", envDefault(e, "SKILLETT_ADDR", "127.0.0.1:8080"), "address to listen on, HOST:PORT (env SKILLETT_ADDR)")
+		db := addDBFlags(fs)
+		addr := fs.String("addr", "127.0.0.1:8080", "address to listen on, HOST:PORT (env SKILLETT_ADDR)")
 		var tokens []string
-		tokens = appendList(tokens, e.getenv("SKILLETT_SERVICE_TOKENS"))
 		fs.Func("service-token", "a token that other services send to POST /verify; repeat or comma-separate for several (env SKILLETT_SERVICE_TOKENS); none: /verify is off", func(s string) error {
 			tokens = appendList(tokens, s)
 			return nil
 		})
-		noSignup := fs.Bool("no-signup", envBool(e, "SKILLETT_NO_SIGNUP"), "turn off POST /auth/signup and the sign-up page (env SKILLETT_NO_SIGNUP=true)")
-		secure := fs.Bool("secure-cookies", envBool(e, "SKILLETT_SECURE_COOKIES"), "mark session cookies Secure even without TLS, e.g. behind a TLS proxy (env SKILLETT_SECURE_COOKIES=true)")
-		limits := fs.String("plan-limits", envDefault(e, "SKILLETT_PLAN_LIMITS", ""), `most active keys per plan, e.g. "free=1,pro=unlimited" (env SKILLETT_PLAN_LIMITS; default free=1, pro and unlimited unlimited)`)
-		cacheSize := fs.Int("cache-size", envInt(e, "SKILLETT_CACHE_SIZE", 100_000), "keys kept in the verification cache; 0 turns the cache off (env SKILLETT_CACHE_SIZE)")
+		noSignup := fs.Bool("no-signup", false, "turn off POST /auth/signup and the sign-up page (env SKILLETT_NO_SIGNUP=true)")
+		secure := fs.Bool("secure-cookies", false, "mark session cookies Secure even without TLS, e.g. behind a TLS proxy (env SKILLETT_SECURE_COOKIES=true)")
+		limits := fs.String("plan-limits", "", `most active keys per plan, e.g. "free=1,pro=unlimited" (env SKILLETT_PLAN_LIMITS; default free=1, pro and unlimited unlimited)`)
+		cacheSize := fs.Int("cache-size", 100_000, "keys kept in the verification cache; 0 turns the cache off (env SKILLETT_CACHE_SIZE)")
 		var integrations []string
-		integrations = appendList(integrations, e.getenv("SKILLETT_INTEGRATIONS"))
 		fs.Func("integrations", "comma-separated integration names the dashboard offers as key scopes (env SKILLETT_INTEGRATIONS; default github,slack,linear)", func(s string) error {
 			integrations = appendList(integrations, s)
 			return nil
 		})
-		debugAddr := fs.String("debug-addr", envDefault(e, "SKILLETT_DEBUG_ADDR", ""), "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
-		logFormat := fs.String("log-format", envDefault(e, "SKILLETT_LOG_FORMAT", "text"), "log format: text or json (env SKILLETT_LOG_FORMAT)")
+		debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
+		logFormat := fs.String("log-format", "text", "log format: text or json (env SKILLETT_LOG_FORMAT)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("serve takes no arguments, got %q", args)
@@ -63,11 +60,10 @@ var serveCommand = command{
 					return usagef("--integrations: %q is not a valid integration name", name)
 				}
 			}
-			size := *cacheSize
-			if size <= 0 {
-				size = -1
+			if *cacheSize < 0 {
+				return usagef("--cache-size must be 0 (no cache) or more, got %d", *cacheSize)
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: size, debugAddr: *debugAddr, integrations: integrations, log: log})
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log})
 		}
 	},
 }
@@ -104,6 +100,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		Limits:    c.limits,
 		Logger:    c.log,
 		CacheSize: c.cacheSize,
+		NoCache:   c.cacheSize == 0,
 		OnVerify:  metrics.ObserveVerification,
 	})
 	if err := svc.Start(ctx); err != nil {
@@ -182,22 +179,6 @@ func appendList(list []string, s string) []string {
 		}
 	}
 	return list
-}
-
-func envBool(e env, name string) bool {
-	switch strings.ToLower(e.getenv(name)) {
-	case "1", "true", "yes", "on":
-		return true
-	}
-	return false
-}
-
-func envInt(e env, name string, def int) int {
-	var n int
-	if _, err := fmt.Sscan(e.getenv(name), &n); err != nil {
-		return def
-	}
-	return n
 }
 
 // serveDebug serves net/http/pprof's profiles on their own address, away

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,26 +20,20 @@ type dbFlags struct {
 	pg  postgres.Options
 }
 
-func addDBFlags(fs *flag.FlagSet, e env) *dbFlags {
+func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	d := &dbFlags{}
-	fs.StringVar(&d.dsn, "db", envDefault(e, "SKILLETT_DB", "skillett.db"),
+	fs.StringVar(&d.dsn, "db", "skillett.db",
 		"database: a file path or sqlite:PATH, or a postgres:// URL (env SKILLETT_DB)")
 	fs.Func("pg-max-conns", "PostgreSQL: most connections in the pool (env SKILLETT_PG_MAX_CONNS; default 20)", func(s string) error {
-		var n int32
-		_, err := fmt.Sscan(s, &n)
-		d.pg.MaxConns = n
-		return err
+		n, err := strconv.ParseInt(s, 10, 32)
+		if err != nil || n < 1 {
+			return errors.New("want a whole number of connections, at least 1")
+		}
+		d.pg.MaxConns = int32(n)
+		return nil
 	})
-	fs.DurationVar(&d.pg.ConnectTimeout, "pg-connect-timeout", envDuration(e, "SKILLETT_PG_CONNECT_TIMEOUT"), "PostgreSQL: connect timeout (env SKILLETT_PG_CONNECT_TIMEOUT; default 5s)")
-	fs.DurationVar(&d.pg.StatementTimeout, "pg-statement-timeout", envDuration(e, "SKILLETT_PG_STATEMENT_TIMEOUT"), "PostgreSQL: statement timeout (env SKILLETT_PG_STATEMENT_TIMEOUT; default 5s)")
-	if v := e.getenv("SKILLETT_PG_MAX_CONNS"); v != "" {
-		fmt.Sscan(v, &d.pg.MaxConns)
-	}
-	return d
-}
-
-func envDuration(e env, name string) time.Duration {
-	d, _ := time.ParseDuration(e.getenv(name))
+	fs.DurationVar(&d.pg.ConnectTimeout, "pg-connect-timeout", 0, "PostgreSQL: connect timeout (env SKILLETT_PG_CONNECT_TIMEOUT; default 5s)")
+	fs.DurationVar(&d.pg.StatementTimeout, "pg-statement-timeout", 0, "PostgreSQL: statement timeout (env SKILLETT_PG_STATEMENT_TIMEOUT; default 5s)")
 	return d
 }
 

@@ -16,7 +16,7 @@ var usersCreateCommand = command{
 	words:   []string{"users", "create"},
 	summary: "create a user (default plan free); with --password-stdin the password is read from standard input",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		email := fs.String("email", "", "the user's email (required)")
 		plan := fs.String("plan", "free", "plan: free, pro or unlimited")
 		pwStdin := fs.Bool("password-stdin", false, "read the password (one line) from standard input")
@@ -58,7 +58,7 @@ var usersSetPlanCommand = command{
 	words:   []string{"users", "set-plan"},
 	summary: "change a user's plan",
 	flags: func(fs *flag.FlagSet, e env) func(context.Context, []string) error {
-		db := addDBFlags(fs, e)
+		db := addDBFlags(fs)
 		email := fs.String("email", "", "the user's email (required)")
 		plan := fs.String("plan", "", "the new plan: free, pro or unlimited (required)")
 		return func(ctx context.Context, args []string) error {
@@ -91,6 +91,21 @@ func withService(ctx context.Context, db *dbFlags, fn func(*service.Service) err
 	}
 	defer store.Close()
 	return fn(service.New(service.Config{Store: store}))
+}
+
+// withUser checks that the command (named cmd) was given --email, opens
+// the database and runs fn with a service and the user with that email.
+func withUser(ctx context.Context, db *dbFlags, cmd, email string, fn func(*service.Service, *skillett.User) error) error {
+	if email == "" {
+		return usagef("%s: --email is required", cmd)
+	}
+	return withService(ctx, db, func(svc *service.Service) error {
+		u, err := svc.UserByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		return fn(svc, u)
+	})
 }
 
 func readLine(e env) (string, error) {
