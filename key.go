@@ -2,6 +2,7 @@ package skillett
 
 import (
 	"context"
+	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,6 +24,12 @@ type Key struct {
 	ExpiresAt  *time.Time
 	RevokedAt  *time.Time
 	LastUsedAt *time.Time
+
+	// Beyond the page (SPEC §8–§9); see lifecycle.go.
+	IPAllowlist      []netip.Prefix // normalised; nil: any address
+	RateLimit        *RateLimit     // nil: no limit
+	ReplacedBy       string         // id of the key a roll made in its place
+	RevocationReason string         // set with RevokedAt; see Reason
 }
 
 // Expired reports whether k is past its expiry at now.
@@ -80,21 +87,18 @@ type KeyRequest struct {
 	Name      string
 	Scopes    []string   // nil: the default ["*"]
 	ExpiresAt *time.Time // nil: never
+
+	IPAllowlist []netip.Prefix // nil: any address
+	RateLimit   *RateLimit     // nil: no limit
 }
 
 // Normalize validates r against SPEC §5 at time now and returns it trimmed,
 // with default scopes and expiry truncated to the second, or an EINVALID
 // error.
 func (r KeyRequest) Normalize(now time.Time) (KeyRequest, error) {
-	name := strings.TrimSpace(r.Name)
-	switch n := utf8.RuneCountInString(name); {
-	case n == 0:
-		return r, Errorf(EINVALID, "Name is required.")
-	case n > MaxKeyNameLen:
-		return r, Errorf(EINVALID, "Name must be at most %d characters.", MaxKeyNameLen)
-	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 || !utf8.ValidString(name) {
-		return r, Errorf(EINVALID, "Name must not contain control characters.")
+	name, err := normalizeKeyName(r.Name)
+	if err != nil {
+		return r, err
 	}
 	scopes := r.Scopes
 	if scopes == nil {
@@ -105,13 +109,47 @@ func (r KeyRequest) Normalize(now time.Time) (KeyRequest, error) {
 	}
 	out := KeyRequest{Name: name, Scopes: slices.Clone(scopes)}
 	if r.ExpiresAt != nil {
-		if !r.ExpiresAt.After(now) {
-			return r, Errorf(EINVALID, "expires_at must be in the future.")
+		t, err := normalizeExpiry(*r.ExpiresAt, now)
+		if err != nil {
+			return r, err
 		}
-		t := r.ExpiresAt.UTC().Truncate(time.Second)
 		out.ExpiresAt = &t
 	}
+	if r.IPAllowlist != nil {
+		if err := validateAllowlist(r.IPAllowlist); err != nil {
+			return r, err
+		}
+		out.IPAllowlist = maskAll(r.IPAllowlist)
+	}
+	if r.RateLimit != nil {
+		if err := r.RateLimit.Validate(); err != nil {
+			return r, err
+		}
+		rl := *r.RateLimit
+		out.RateLimit = &rl
+	}
 	return out, nil
+}
+
+func normalizeKeyName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	switch n := utf8.RuneCountInString(name); {
+	case n == 0:
+		return "", Errorf(EINVALID, "Name is required.")
+	case n > MaxKeyNameLen:
+		return "", Errorf(EINVALID, "Name must be at most %d characters.", MaxKeyNameLen)
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 || !utf8.ValidString(name) {
+		return "", Errorf(EINVALID, "Name must not contain control characters.")
+	}
+	return name, nil
+}
+
+func normalizeExpiry(t, now time.Time) (time.Time, error) {
+	if !t.After(now) {
+		return t, Errorf(EINVALID, "expires_at must be in the future.")
+	}
+	return t.UTC().Truncate(time.Second), nil
 }
 
 func validateScopes(scopes []string) error {

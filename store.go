@@ -47,9 +47,10 @@ type Store interface {
 	// ClearLoginFailures forgets every failed login of email.
 	ClearLoginFailures(ctx context.Context, email string) error
 
-	// CreateKey inserts k (every field but RevokedAt and LastUsedAt set by
-	// the caller) unless the owner already holds as many active keys at
-	// k.CreatedAt as limits allow for their plan: then EPLANLIMIT. The
+	// CreateKey inserts k (every field but RevokedAt, LastUsedAt,
+	// ReplacedBy and RevocationReason set by the caller) unless the owner
+	// already holds as many counted keys (Key.Counted: active, not rolled)
+	// at k.CreatedAt as limits allow for their plan: then EPLANLIMIT. The
 	// count and the insert are atomic, also across processes. ENOTFOUND if
 	// the user does not exist.
 	CreateKey(ctx context.Context, k *Key, limits PlanLimits) error
@@ -61,6 +62,26 @@ type Store interface {
 	// RevokeKey sets revoked_at to now unless already set, and records a
 	// Change for the key. ENOTFOUND if the user has no key with this id.
 	RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error
+	// KeyByID returns the user's key with this id. ENOTFOUND, also for
+	// another user's key.
+	KeyByID(ctx context.Context, userID, keyID string) (*Key, error)
+	// UpdateKey changes the user's key in one transaction: it reads the
+	// key (locked against concurrent changes), calls update with a copy,
+	// stores name, scopes, expires_at, ip_allowlist and rate_limit as
+	// update left them, records a Change for the key and returns it.
+	// update runs inside the transaction and must not do I/O; its error is
+	// returned as is, and nothing is written. changed names the fields
+	// that changed (for the audit log). ENOTFOUND.
+	UpdateKey(ctx context.Context, userID, keyID string, update func(k *Key) (changed []string, err error)) (*Key, error)
+	// RollKey replaces the user's key keyID by newKey in one transaction:
+	// it reads the old key (locked, so that of concurrent rolls from any
+	// process exactly one succeeds), calls roll(old, newKey) (normally
+	// skillett.Roll, which fills in newKey and changes old), inserts
+	// newKey without any plan limit check, stores old's expires_at and
+	// replaced_by, records a Change for the old key and returns it. roll
+	// runs inside the transaction and must not do I/O; its error is
+	// returned as is, and nothing is written. ENOTFOUND.
+	RollKey(ctx context.Context, userID, keyID string, newKey *Key, roll func(old, newKey *Key) error) (*Key, error)
 	// TouchKeys sets last_used_at of each key id to the given time unless
 	// the stored value is later: it never moves backwards.
 	TouchKeys(ctx context.Context, used map[string]time.Time) error

@@ -112,6 +112,16 @@ var contentTypeJSON = []string{"application/json"}
 // decode reads a JSON request body into v: Content-Type absent or
 // application/json, at most 64 KiB, one JSON object, no unknown fields.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeBody(w, r, v, false)
+}
+
+// decodeOptional is decode for endpoints whose body may be left out: an
+// empty body leaves v as it is.
+func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeBody(w, r, v, true)
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || mt != "application/json" {
@@ -128,6 +138,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return skillett.Errorf(skillett.EINVALID, "The request body could not be read.")
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
+		if optional {
+			return nil
+		}
 		return skillett.Errorf(skillett.EINVALID, "The request body must be a JSON object.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

@@ -172,6 +172,15 @@ func handleCreateKey(svc *service.Service) http.Handler {
 			}
 			kr.ExpiresAt = &t
 		}
+		var err error
+		if kr.IPAllowlist, err = skillett.ParseIPAllowlist(req.IPAllowlist); err != nil {
+			fail(w, r, err)
+			return
+		}
+		if kr.RateLimit, err = req.RateLimit.parse(); err != nil {
+			fail(w, r, err)
+			return
+		}
 		k, full, err := svc.CreateKey(r.Context(), p.User.ID, kr)
 		if err != nil {
 			fail(w, r, err)

@@ -17,7 +17,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	token := e.user("a@example.com", skillett.PlanPro)
 	id, full := e.createKey(session(token), map[string]any{"name": "k"})
 	e.do("GET", "/me", nil, bearer(full))
-	e.do("GET", "/api-keys/"+full, nil, bearer(full)) // a key pasted into a URL
+	e.do("PATCH", "/api-keys/"+full, map[string]string{"name": "x"}, bearer(full)) // a key pasted into a URL
 	e.do("GET", "/me?api_key="+full, nil)
 	e.do("POST", "/verify", map[string]any{"key": full}, bearer(serviceToken))
 	e.do("POST", "/auth/login", map[string]string{"email": "a@example.com", "password": "wrong " + password})

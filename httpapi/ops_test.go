@@ -46,7 +46,7 @@ func TestRouting(t *testing.T) {
 	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
 		t.Errorf("Allow: got %q, want GET and POST", allow)
 	}
-	e.do("GET", "/api-keys/key_x", nil).expectError(t, 405, "method_not_allowed")
+	e.do("PUT", "/api-keys/key_x/roll", nil).expectError(t, 405, "method_not_allowed")
 	e.do("POST", "/healthz", nil).expectError(t, 405, "method_not_allowed")
 	if r := e.do("GET", "/healthz", nil); r.header.Get("X-Request-Id") == "" {
 		t.Error("no X-Request-Id")

@@ -23,6 +23,9 @@ func addRoutes(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api-keys", authn.fullAccess(handleCreateKey(svc)))
 	mux.Handle("DELETE /api-keys/{id}", authn.fullAccess(handleRevokeKey(svc)))
 	mux.Handle("GET /api-keys/{id}/usage", authn.fullAccess(handleKeyUsage(svc)))
+	mux.Handle("GET /api-keys/{id}", authn.fullAccess(handleKeyDetail(svc)))
+	mux.Handle("PATCH /api-keys/{id}", authn.fullAccess(handleUpdateKey(svc)))
+	mux.Handle("POST /api-keys/{id}/roll", authn.fullAccess(handleRollKey(svc)))
 
 	mux.Handle("POST /verify", handleVerify(svc, o.ServiceTokens))
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -90,9 +91,11 @@ func NewListedKeys(keys []*skillett.Key) []ListedKey {
 
 // CreateKeyRequest is the body of POST /api-keys.
 type CreateKeyRequest struct {
-	Name      *string  `json:"name"`
-	Scopes    []string `json:"scopes"`
-	ExpiresAt *string  `json:"expires_at"`
+	Name        *string           `json:"name"`
+	Scopes      []string          `json:"scopes"`
+	ExpiresAt   *string           `json:"expires_at"`
+	IPAllowlist []string          `json:"ip_allowlist"` // SPEC §9
+	RateLimit   *RateLimitRequest `json:"rate_limit"`   // SPEC §9
 }
 
 // CreatedKey is the api_key of POST /api-keys: the reference page's six
@@ -122,6 +125,86 @@ func NewCreateKeyResponse(k *skillett.Key, full string) CreateKeyResponse {
 		},
 		FullKey: full,
 	}
+}
+
+// RateLimit is a key's rate limit (SPEC §9).
+type RateLimit struct {
+	Limit         int `json:"limit"`
+	WindowSeconds int `json:"window_seconds"`
+}
+
+// RateLimitRequest is a rate limit given by a caller; pointers tell a
+// missing field (refused) from a zero.
+type RateLimitRequest struct {
+	Limit         *int `json:"limit"`
+	WindowSeconds *int `json:"window_seconds"`
+}
+
+// KeyDetail is GET /api-keys/{id} (SPEC §8): the list item's eight fields
+// and four more.
+type KeyDetail struct {
+	ID               string     `json:"id"`
+	Name             string     `json:"name"`
+	KeyPrefix        string     `json:"key_prefix"`
+	Scopes           []string   `json:"scopes"`
+	LastUsedAt       *string    `json:"last_used_at"`
+	ExpiresAt        *string    `json:"expires_at"`
+	RevokedAt        *string    `json:"revoked_at"`
+	CreatedAt        string     `json:"created_at"`
+	IPAllowlist      []string   `json:"ip_allowlist"`
+	RateLimit        *RateLimit `json:"rate_limit"`
+	ReplacedBy       *string    `json:"replaced_by"`
+	RevocationReason *string    `json:"revocation_reason"`
+}
+
+// NewKeyDetail is k as GET /api-keys/{id} shows it.
+func NewKeyDetail(k *skillett.Key) KeyDetail {
+	d := KeyDetail{
+		ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+		LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
+		RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
+		ReplacedBy: optString(k.ReplacedBy), RevocationReason: optString(k.Reason()),
+	}
+	if k.IPAllowlist != nil {
+		d.IPAllowlist = make([]string, len(k.IPAllowlist))
+		for i, p := range k.IPAllowlist {
+			d.IPAllowlist[i] = p.String()
+		}
+	}
+	if rl := k.RateLimit; rl != nil {
+		d.RateLimit = &RateLimit{Limit: rl.Limit, WindowSeconds: int(rl.Window / time.Second)}
+	}
+	return d
+}
+
+// UpdateKeyRequest is the body of PATCH /api-keys/{id}. Each field is kept
+// raw, so that an absent field (nil) and null ("null") differ.
+type UpdateKeyRequest struct {
+	Name        json.RawMessage `json:"name"`
+	Scopes      json.RawMessage `json:"scopes"`
+	ExpiresAt   json.RawMessage `json:"expires_at"`
+	IPAllowlist json.RawMessage `json:"ip_allowlist"`
+	RateLimit   json.RawMessage `json:"rate_limit"`
+}
+
+// RollKeyRequest is the body of POST /api-keys/{id}/roll (optional).
+type RollKeyRequest struct {
+	GracePeriodSeconds *int `json:"grace_period_seconds"`
+}
+
+// RollKeyResponse is the answer of POST /api-keys/{id}/roll: the new key
+// as create shows it, its full key this once, and the old key after the
+// roll.
+type RollKeyResponse struct {
+	APIKey    CreatedKey `json:"api_key"`
+	FullKey   string     `json:"full_key"`
+	RolledKey KeyDetail  `json:"rolled_key"`
+}
+
+// NewRollKeyResponse is the answer of a roll of old into newKey.
+func NewRollKeyResponse(old, newKey *skillett.Key, full string) RollKeyResponse {
+	c := NewCreateKeyResponse(newKey, full)
+	return RollKeyResponse{APIKey: c.APIKey, FullKey: c.FullKey, RolledKey: NewKeyDetail(old)}
 }
 
 // VerifyRequest is the body of POST /verify.
@@ -156,6 +239,13 @@ func NewVerifyResponse(res skillett.Verification) VerifyResponse {
 
 // timestamp formats t as RFC 3339 UTC to the second (SPEC §3).
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
 
 func optTimestamp(t *time.Time) *string {
 	if t == nil {

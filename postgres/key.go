@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -13,18 +14,23 @@ import (
 )
 
 const keyColumns = `k.id, k.user_id, k.name, k.key_prefix, k.key_hash, k.scopes,
-	k.created_at, k.expires_at, k.revoked_at, k.last_used_at`
+	k.created_at, k.expires_at, k.revoked_at, k.last_used_at,
+	k.ip_allowlist, k.rate_limit, k.rate_window, k.replaced_by, k.revocation_reason`
 
 // keyRow receives the keyColumns of a row.
 type keyRow struct {
-	k    skillett.Key
-	hash []byte
+	k                     skillett.Key
+	hash                  []byte
+	allowlist             []string
+	rateLimit, rateWindow *int
+	replacedBy, reason    *string
 }
 
 func (r *keyRow) dest() []any {
 	k := &r.k
 	return []any{&k.ID, &k.UserID, &k.Name, &k.Prefix, &r.hash, &k.Scopes,
-		&k.CreatedAt, &k.ExpiresAt, &k.RevokedAt, &k.LastUsedAt}
+		&k.CreatedAt, &k.ExpiresAt, &k.RevokedAt, &k.LastUsedAt,
+		&r.allowlist, &r.rateLimit, &r.rateWindow, &r.replacedBy, &r.reason}
 }
 
 func (r *keyRow) key() (*skillett.Key, error) {
@@ -35,7 +41,47 @@ func (r *keyRow) key() (*skillett.Key, error) {
 	copy(k.Hash[:], r.hash)
 	k.CreatedAt = k.CreatedAt.UTC()
 	utc(&k.ExpiresAt, &k.RevokedAt, &k.LastUsedAt)
+	if r.allowlist != nil {
+		k.IPAllowlist = make([]netip.Prefix, len(r.allowlist))
+		for i, a := range r.allowlist {
+			p, err := netip.ParsePrefix(a)
+			if err != nil {
+				return nil, fmt.Errorf("key %s: ip_allowlist: %w", k.ID, err)
+			}
+			k.IPAllowlist[i] = p
+		}
+	}
+	if r.rateLimit != nil && r.rateWindow != nil {
+		k.RateLimit = &skillett.RateLimit{Limit: *r.rateLimit, Window: time.Duration(*r.rateWindow) * time.Second}
+	}
+	if r.replacedBy != nil {
+		k.ReplacedBy = *r.replacedBy
+	}
+	if r.reason != nil {
+		k.RevocationReason = *r.reason
+	}
 	return &k, nil
+}
+
+// attrs are the stored forms of a key's optional attributes.
+type attrs struct {
+	allowlist             []string
+	rateLimit, rateWindow *int
+}
+
+func keyAttrs(k *skillett.Key) attrs {
+	var a attrs
+	if k.IPAllowlist != nil {
+		a.allowlist = make([]string, len(k.IPAllowlist))
+		for i, p := range k.IPAllowlist {
+			a.allowlist[i] = p.String()
+		}
+	}
+	if r := k.RateLimit; r != nil {
+		w := int(r.Window / time.Second)
+		a.rateLimit, a.rateWindow = &r.Limit, &w
+	}
+	return a
 }
 
 var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
@@ -62,7 +108,8 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 		if max, ok := limits.Max(plan); ok {
 			var n int
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM api_keys
-				WHERE user_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)`,
+				WHERE user_id = $1 AND revoked_at IS NULL AND replaced_by IS NULL
+				AND (expires_at IS NULL OR expires_at > $2)`,
 				k.UserID, created).Scan(&n); err != nil {
 				return err
 			}
@@ -70,13 +117,20 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 				return skillett.PlanLimitError(max)
 			}
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO api_keys
-			(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-			k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], k.Scopes, created, secPtr(k.ExpiresAt))
-		return err
+		return insertKey(ctx, tx, k)
 	})
 	return wrap("create key", err)
+}
+
+func insertKey(ctx context.Context, tx pgx.Tx, k *skillett.Key) error {
+	a := keyAttrs(k)
+	_, err := tx.Exec(ctx, `INSERT INTO api_keys
+		(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at,
+		 ip_allowlist, rate_limit, rate_window)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], k.Scopes, sec(k.CreatedAt), secPtr(k.ExpiresAt),
+		a.allowlist, a.rateLimit, a.rateWindow)
+	return err
 }
 
 // ListKeys returns the user's keys, newest first; among keys created in the

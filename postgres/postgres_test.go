@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -51,8 +52,12 @@ func TestOpen(t *testing.T) {
 		if err := s2.Pool().QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
-		if n != 1 {
-			t.Fatalf("schema_migrations: got %d rows, want 1", n)
+		files, err := filepath.Glob("migration/*.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(files) {
+			t.Fatalf("schema_migrations: got %d rows, want %d (one per migration file)", n, len(files))
 		}
 	})
 	t.Run("ConcurrentMigrate", func(t *testing.T) {

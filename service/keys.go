@@ -26,6 +26,9 @@ func (s *Service) CreateKey(ctx context.Context, userID string, req skillett.Key
 		Scopes:    req.Scopes,
 		CreatedAt: now.UTC().Truncate(time.Second),
 		ExpiresAt: req.ExpiresAt,
+
+		IPAllowlist: req.IPAllowlist,
+		RateLimit:   req.RateLimit,
 	}
 	if err := s.store.CreateKey(ctx, k, s.limits); err != nil {
 		return nil, "", err
@@ -44,10 +47,7 @@ func (s *Service) ListKeys(ctx context.Context, userID string) ([]*skillett.Key,
 // change poll interval in every other. ENOTFOUND.
 func (s *Service) RevokeKey(ctx context.Context, userID, keyID string) error {
 	if err := s.store.RevokeKey(ctx, userID, keyID, s.now()); err != nil {
-		if isCode(err, skillett.ENOTFOUND) {
-			return skillett.Errorf(skillett.ENOTFOUND, "No API key with this id belongs to you.")
-		}
-		return err
+		return notFoundAsNoSuchKey(err)
 	}
 	s.verifier.forgetKey(keyID)
 	return nil

@@ -12,7 +12,8 @@ import (
 )
 
 const keyColumns = `k.id, k.user_id, k.name, k.key_prefix, k.key_hash, k.scopes,
-	k.created_at, k.expires_at, k.revoked_at, k.last_used_at`
+	k.created_at, k.expires_at, k.revoked_at, k.last_used_at,
+	k.ip_allowlist, k.rate_limit, k.rate_window, k.replaced_by, k.revocation_reason`
 
 // keyRow receives the keyColumns of a row.
 type keyRow struct {
@@ -21,11 +22,15 @@ type keyRow struct {
 	scopes                     string
 	created                    int64
 	expires, revoked, lastUsed sql.NullInt64
+	allowlist                  sql.NullString
+	rateLimit, rateWindow      sql.NullInt64
+	replacedBy, reason         sql.NullString
 }
 
 func (r *keyRow) dest() []any {
 	return []any{&r.k.ID, &r.k.UserID, &r.k.Name, &r.k.Prefix, &r.hash, &r.scopes,
-		&r.created, &r.expires, &r.revoked, &r.lastUsed}
+		&r.created, &r.expires, &r.revoked, &r.lastUsed,
+		&r.allowlist, &r.rateLimit, &r.rateWindow, &r.replacedBy, &r.reason}
 }
 
 func (r *keyRow) key() (*skillett.Key, error) {
@@ -41,7 +46,36 @@ func (r *keyRow) key() (*skillett.Key, error) {
 	k.ExpiresAt = fromNullUnix(r.expires)
 	k.RevokedAt = fromNullUnix(r.revoked)
 	k.LastUsedAt = fromNullUnix(r.lastUsed)
+	if r.allowlist.Valid {
+		if err := json.Unmarshal([]byte(r.allowlist.String), &k.IPAllowlist); err != nil {
+			return nil, fmt.Errorf("key %s: ip_allowlist: %w", k.ID, err)
+		}
+	}
+	if r.rateLimit.Valid && r.rateWindow.Valid {
+		k.RateLimit = &skillett.RateLimit{Limit: int(r.rateLimit.Int64), Window: time.Duration(r.rateWindow.Int64) * time.Second}
+	}
+	k.ReplacedBy, k.RevocationReason = r.replacedBy.String, r.reason.String
 	return &k, nil
+}
+
+// attrs are the stored forms of a key's optional attributes.
+type attrs struct {
+	allowlist, rateLimit, rateWindow any
+}
+
+func keyAttrs(k *skillett.Key) (attrs, error) {
+	var a attrs
+	if k.IPAllowlist != nil {
+		b, err := json.Marshal(k.IPAllowlist) // netip.Prefix marshals as its text
+		if err != nil {
+			return a, err
+		}
+		a.allowlist = string(b)
+	}
+	if r := k.RateLimit; r != nil {
+		a.rateLimit, a.rateWindow = r.Limit, int64(r.Window/time.Second)
+	}
+	return a, nil
 }
 
 var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
@@ -52,11 +86,7 @@ var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
 // the count and the insert are atomic across connections and processes.
 // ENOTFOUND if the user does not exist.
 func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits) error {
-	scopes, err := json.Marshal(k.Scopes)
-	if err != nil {
-		return wrap("create key", err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var plan skillett.Plan
 		err := tx.QueryRowContext(ctx, `SELECT plan FROM users WHERE id = ?`, k.UserID).Scan(&plan)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -67,7 +97,8 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 		if max, ok := limits.Max(plan); ok {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys
-				WHERE user_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)`,
+				WHERE user_id = ? AND revoked_at IS NULL AND replaced_by IS NULL
+				AND (expires_at IS NULL OR expires_at > ?)`,
 				k.UserID, k.CreatedAt.Unix()).Scan(&n); err != nil {
 				return err
 			}
@@ -75,13 +106,27 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 				return skillett.PlanLimitError(max)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO api_keys
-			(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], string(scopes), k.CreatedAt.Unix(), nullUnix(k.ExpiresAt))
-		return err
+		return insertKey(ctx, tx, k)
 	})
 	return wrap("create key", err)
+}
+
+func insertKey(ctx context.Context, tx *sql.Tx, k *skillett.Key) error {
+	scopes, err := json.Marshal(k.Scopes)
+	if err != nil {
+		return err
+	}
+	a, err := keyAttrs(k)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO api_keys
+		(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at,
+		 ip_allowlist, rate_limit, rate_window)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], string(scopes), k.CreatedAt.Unix(), nullUnix(k.ExpiresAt),
+		a.allowlist, a.rateLimit, a.rateWindow)
+	return err
 }
 
 // ListKeys returns the user's keys, newest first; among keys created in the

@@ -21,9 +21,10 @@ func keyString(k *skillett.Key) string {
 	if k == nil {
 		return "<nil>"
 	}
-	return fmt.Sprintf("{id=%s user=%s name=%q prefix=%s hash=%x scopes=%q created=%s expires=%s revoked=%s used=%s}",
+	return fmt.Sprintf("{id=%s user=%s name=%q prefix=%s hash=%x scopes=%q created=%s expires=%s revoked=%s used=%s allow=%v limit=%v replaced_by=%q reason=%q}",
 		k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:6], k.Scopes, timeString(k.CreatedAt),
-		timePtrString(k.ExpiresAt), timePtrString(k.RevokedAt), timePtrString(k.LastUsedAt))
+		timePtrString(k.ExpiresAt), timePtrString(k.RevokedAt), timePtrString(k.LastUsedAt),
+		k.IPAllowlist, rateLimitString(k.RateLimit), k.ReplacedBy, k.RevocationReason)
 }
 
 func wantKey(t *testing.T, what string, got, want *skillett.Key) {

@@ -87,6 +87,10 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("TouchKeys", s.touchKeys)
 	t.Run("Changes", s.changes)
 	t.Run("Usage", s.usage)
+	t.Run("KeyByID", s.keyByID)
+	t.Run("KeyAttributes", s.keyAttributes)
+	t.Run("UpdateKey", s.updateKey)
+	t.Run("RollKey", s.rollKey)
 }
 
 type suite struct {

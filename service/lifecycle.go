@@ -1,0 +1,76 @@
+package service
+
+import (
+	"context"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/apikey"
+)
+
+// errNoSuchKey is the ENOTFOUND of every key operation: someone else's key,
+// an unknown id and a malformed one all read the same.
+var errNoSuchKey = skillett.Errorf(skillett.ENOTFOUND, "No API key with this id belongs to you.")
+
+func notFoundAsNoSuchKey(err error) error {
+	if isCode(err, skillett.ENOTFOUND) {
+		return errNoSuchKey
+	}
+	return err
+}
+
+// KeyByID returns the user's key with this id. ENOTFOUND.
+func (s *Service) KeyByID(ctx context.Context, userID, keyID string) (*skillett.Key, error) {
+	k, err := s.store.KeyByID(ctx, userID, keyID)
+	return k, notFoundAsNoSuchKey(err)
+}
+
+// UpdateKey changes the user's key (SPEC §8). The change applies from the
+// next request on in this process, and within the change poll interval in
+// every other. EINVALID, ENOTFOUND, ECONFLICT (revoked or expired key).
+func (s *Service) UpdateKey(ctx context.Context, userID, keyID string, upd skillett.KeyUpdate) (*skillett.Key, error) {
+	now := s.now()
+	upd, err := upd.Normalize(now)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.store.UpdateKey(ctx, userID, keyID, func(k *skillett.Key) ([]string, error) {
+		if err := k.CheckChangeable(now, false); err != nil {
+			return nil, err
+		}
+		return upd.Apply(k), nil
+	})
+	if err != nil {
+		return nil, notFoundAsNoSuchKey(err)
+	}
+	s.verifier.forgetKey(keyID)
+	return k, nil
+}
+
+// RollKey replaces the user's key by a new one with a new secret and the
+// same attributes; the old key keeps working for grace at most (SPEC §8).
+// It returns the old key after the roll, the new key and its full key,
+// which is never available again. EINVALID, ENOTFOUND, ECONFLICT (revoked,
+// expired or rolled already; of concurrent rolls of one key all but one).
+func (s *Service) RollKey(ctx context.Context, userID, keyID string, grace time.Duration) (old, newKey *skillett.Key, full string, err error) {
+	now := s.now()
+	if grace < 0 || grace > skillett.MaxGracePeriod {
+		return nil, nil, "", skillett.Errorf(skillett.EINVALID, "grace_period_seconds must be between 0 and %d.", int(skillett.MaxGracePeriod/time.Second))
+	}
+	full = apikey.Generate()
+	newKey = &skillett.Key{
+		ID:        newKeyID(),
+		UserID:    userID,
+		Prefix:    apikey.DisplayPrefix(full),
+		Hash:      apikey.Hash(full),
+		CreatedAt: now.UTC().Truncate(time.Second),
+	}
+	old, err = s.store.RollKey(ctx, userID, keyID, newKey, func(old, nk *skillett.Key) error {
+		return skillett.Roll(old, nk, grace, now)
+	})
+	if err != nil {
+		return nil, nil, "", notFoundAsNoSuchKey(err)
+	}
+	s.verifier.forgetKey(keyID)
+	return old, newKey, full, nil
+}
