@@ -49,7 +49,7 @@ type command struct {
 	flags func(fs *flag.FlagSet, e env) func(ctx context.Context, args []string) error
 }
 
-var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand}
+var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysUpdateCommand, keysRollCommand}
 
 var errUsage = errors.New("usage")
 
