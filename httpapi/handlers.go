@@ -18,19 +18,7 @@ import (
 // fail writes err, attaching its cause to the request's log line when it is
 // internal.
 func fail(w http.ResponseWriter, r *http.Request, err error) {
-	if skillett.ErrorCode(err) == skillett.EINTERNAL {
-		for u := w; u != nil; {
-			if sw, ok := u.(*statusWriter); ok {
-				sw.cause = err
-				break
-			}
-			uw, ok := u.(interface{ Unwrap() http.ResponseWriter })
-			if !ok {
-				break
-			}
-			u = uw.Unwrap()
-		}
-	}
+	noteCause(r, err)
 	writeError(w, r, err)
 }
 
@@ -43,7 +31,7 @@ func handleHealthz() http.Handler {
 func handleReadyz(svc *service.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := svc.Ready(r.Context()); err != nil {
-			fail(discardBody{w}, r, err) // logs the cause
+			noteCause(r, err)
 			encode(w, http.StatusServiceUnavailable, ErrorBody{Error: skillett.EINTERNAL, Message: "The database does not answer."})
 			return
 		}

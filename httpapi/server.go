@@ -9,10 +9,13 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"time"
 
+	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/service"
 )
 
@@ -42,78 +45,166 @@ func NewServer(o Options) http.Handler {
 	if o.Pages != nil {
 		o.Pages.Register(mux)
 	}
-	return &server{mux: mux, log: o.Logger, metrics: o.Metrics, cop: http.NewCrossOriginProtection()}
+	// Outermost first. Routing comes before the cross-origin check, so that
+	// an unknown path is 404 and a wrong method 405 whatever the origin.
+	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux), refuseCrossOrigin())
 }
 
-// server routes a request first, then applies cross-origin protection, and
-// answers unknown routes with JSON errors; it logs and measures everything.
-type server struct {
-	mux     *http.ServeMux
-	log     *slog.Logger
-	metrics *Metrics
-	cop     *http.CrossOriginProtection
+// chain wraps h in the middlewares, the first outermost.
+func chain(h http.Handler, middlewares ...func(http.Handler) http.Handler) http.Handler {
+	for _, m := range slices.Backward(middlewares) {
+		h = m(h)
+	}
+	return h
 }
 
-func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	rw := &statusWriter{ResponseWriter: w}
-	reqID := newRequestID()
-	rw.Header().Set("X-Request-Id", reqID)
+// record is what a request's handlers tell its log line. withRecord makes
+// it the request's context; fail fills in the cause of an internal error,
+// answerUnrouted the route, logAndMeasure's writer the status and size.
+//
+// Allocations per request are measured (BenchmarkStack): the record is
+// itself the context that carries it, and holds the status writer, so that
+// the three cost one allocation.
+type record struct {
+	context.Context
+	id     string
+	route  string // the mux pattern; "" if none matched
+	cause  error  // an internal error's cause
+	writer statusWriter
+}
 
-	h, pattern := s.mux.Handler(r)
-	route := pattern
-	defer func() {
-		if p := recover(); p != nil {
-			if p == http.ErrAbortHandler {
-				panic(p)
-			}
-			s.log.Error("panic", "request_id", reqID, "panic", p)
-			if !rw.wroteHeader {
-				writeError(rw, r, errInternal)
-			}
-		}
-		elapsed := time.Since(start)
-		if route == "" {
-			route = "unmatched"
-		}
-		s.metrics.observeRequest(route, rw.status(), elapsed)
-		attrs := [9]slog.Attr{
-			slog.String("request_id", reqID),
-			slog.String("method", r.Method),
-			slog.String("path", redactKeys(r.URL.Path)),
-			slog.String("route", route),
-			slog.Int("status", rw.status()),
-			slog.Int64("bytes", rw.bytes),
-			slog.Duration("duration", elapsed),
-		}
-		n := 7
-		if rw.cause != nil {
-			attrs[n] = slog.Any("error", rw.cause)
-			n++
-		}
-		s.log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
-	}()
+// Value makes the record findable from the request's context.
+func (rec *record) Value(key any) any {
+	if key == (recordKey{}) {
+		return rec
+	}
+	return rec.Context.Value(key)
+}
 
-	if pattern == "" {
-		// No route: the mux's own handler decides between 404 and 405 (and
-		// sets Allow); we keep its status and Allow but answer in JSON.
-		probe := &statusWriter{ResponseWriter: discardBody{w}}
-		h.ServeHTTP(probe, r)
-		switch probe.status() {
-		case http.StatusMethodNotAllowed:
-			writeError(rw, r, errMethodNotAllowed)
-		case http.StatusNotFound:
-			writeError(rw, r, errNotFound)
-		default: // a redirect to the canonical path
-			rw.WriteHeader(probe.status())
-		}
-		return
+type recordKey struct{}
+
+// recordOf returns the request's record, or nil outside NewServer's stack.
+func recordOf(r *http.Request) *record {
+	rec, _ := r.Context().Value(recordKey{}).(*record)
+	return rec
+}
+
+// noteCause attaches an internal error's cause to the request's log line.
+func noteCause(r *http.Request, err error) {
+	if rec := recordOf(r); rec != nil && skillett.ErrorCode(err) == skillett.EINTERNAL {
+		rec.cause = err
 	}
-	if err := s.cop.Check(r); err != nil {
-		writeError(rw, r, errCrossOrigin)
-		return
+}
+
+// withRecord gives the request an id, in its record and the X-Request-Id
+// header.
+func withRecord(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &record{Context: r.Context(), id: newRequestID()}
+		w.Header().Set("X-Request-Id", rec.id)
+		next.ServeHTTP(w, r.WithContext(rec))
+	})
+}
+
+// logAndMeasure writes the request's log line and counts it in the
+// metrics, by route and status. A panic that passes (http.ErrAbortHandler)
+// is neither logged nor counted, as net/http does not answer it.
+func logAndMeasure(log *slog.Logger, metrics *Metrics) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			rec := recordOf(r)
+			sw := &rec.writer
+			sw.ResponseWriter = w
+			next.ServeHTTP(sw, r)
+			elapsed := time.Since(start)
+			route := rec.route
+			if route == "" {
+				route = "unmatched"
+			}
+			metrics.observeRequest(route, sw.status(), elapsed)
+			attrs := [8]slog.Attr{
+				slog.String("request_id", rec.id),
+				slog.String("method", r.Method),
+				slog.String("path", redactKeys(r.URL.Path)),
+				slog.String("route", route),
+				slog.Int("status", sw.status()),
+				slog.Int64("bytes", sw.bytes),
+				slog.Duration("duration", elapsed),
+			}
+			n := 7
+			if rec.cause != nil {
+				attrs[n] = slog.Any("error", rec.cause)
+				n++
+			}
+			log.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs[:n]...)
+		})
 	}
-	s.mux.ServeHTTP(rw, r)
+}
+
+// recoverPanic turns a handler's panic into a logged internal error
+// (answered unless the handler had begun its answer).
+func recoverPanic(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				p := recover()
+				if p == nil {
+					return
+				}
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", recordOf(r).id, "panic", p)
+				if sw, ok := w.(*statusWriter); !ok || !sw.wroteHeader {
+					writeError(w, r, errInternal)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// answerUnrouted records the route of a request that mux routes, and
+// answers one that it does not in JSON: 404, or 405 with the mux's Allow
+// header, or the mux's redirect to a canonical path.
+func answerUnrouted(mux *http.ServeMux) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h, pattern := mux.Handler(r)
+			if pattern != "" {
+				recordOf(r).route = pattern
+				next.ServeHTTP(w, r)
+				return
+			}
+			// The mux's own handler decides between 404 and 405 (and sets
+			// Allow); the probe keeps its headers and status, drops its body.
+			probe := &statusProbe{ResponseWriter: w}
+			h.ServeHTTP(probe, r)
+			switch probe.code {
+			case http.StatusMethodNotAllowed:
+				writeError(w, r, errMethodNotAllowed)
+			case http.StatusNotFound:
+				writeError(w, r, errNotFound)
+			default: // a redirect to the canonical path
+				w.WriteHeader(probe.code)
+			}
+		})
+	}
+}
+
+// refuseCrossOrigin refuses cross-origin requests that change state.
+func refuseCrossOrigin() func(http.Handler) http.Handler {
+	cop := http.NewCrossOriginProtection()
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := cop.Check(r); err != nil {
+				writeError(w, r, errCrossOrigin)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
 }
 
 // statusWriter records the status and size of a response.
@@ -122,7 +213,6 @@ type statusWriter struct {
 	code        int
 	bytes       int64
 	wroteHeader bool
-	cause       error // an internal error's cause, for the log line
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -146,12 +236,25 @@ func (w *statusWriter) status() int {
 	return w.code
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// discardBody keeps headers but drops the status line and body.
-type discardBody struct{ http.ResponseWriter }
+// statusProbe keeps the headers a handler sets, and its status, but
+// writes neither the status line nor the body.
+type statusProbe struct {
+	http.ResponseWriter
+	code int
+}
 
-func (discardBody) WriteHeader(int)             {}
-func (discardBody) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(code int) {
+	if p.code == 0 {
+		p.code = code
+	}
+}
 
-func (d discardBody) Unwrap() http.ResponseWriter { return d.ResponseWriter }
+func (p *statusProbe) Write(b []byte) (int, error) {
+	if p.code == 0 {
+		p.code = http.StatusOK
+	}
+	return len(b), nil
+}
