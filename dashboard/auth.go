@@ -3,6 +3,7 @@ package dashboard
 import (
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/sessioncookie"
@@ -66,21 +67,28 @@ func (d *Dashboard) loggedIn(r *http.Request) bool {
 // authForm is the data of the login and sign-up pages.
 type authForm struct {
 	Email string
+	Taken bool // sign-up: the email has an account already
 }
+
+// Meta descriptions of the pages a visitor may find by search.
+const (
+	loginDescription  = "Log in to Skillett to create, list and revoke your API keys."
+	signupDescription = "Create a Skillett account to get API keys for the Skillett API. New accounts start on the Free plan."
+)
 
 func (d *Dashboard) handleLoginPage(w http.ResponseWriter, r *http.Request) {
 	if d.loggedIn(r) {
 		seeOther(w, r, "/")
 		return
 	}
-	v := &view{Title: "Log in", Page: authForm{}}
+	v := &view{Title: "Log in", Description: loginDescription, Page: authForm{}}
 	v.Notice = d.takeFlash(w, r).message(nil)
 	d.render(w, r, http.StatusOK, "login", v)
 }
 
 func (d *Dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if err := parseForm(w, r); err != nil {
-		d.render(w, r, http.StatusBadRequest, "login", &view{Title: "Log in", Error: d.message(err), Page: authForm{}})
+		d.render(w, r, http.StatusBadRequest, "login", &view{Title: "Log in", Description: loginDescription, Error: d.message(err), Page: authForm{}})
 		return
 	}
 	email := r.PostFormValue("email")
@@ -92,7 +100,7 @@ func (d *Dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 				humanDuration(skillett.RetryAfter(err)))
 		}
 		status := d.formStatus(w, r, err)
-		d.render(w, r, status, "login", &view{Title: "Log in", Error: msg, ErrorTitle: errorTitle(err), Page: authForm{Email: email}})
+		d.render(w, r, status, "login", &view{Title: "Log in", Description: loginDescription, Error: msg, ErrorTitle: errorTitle(err), Page: authForm{Email: email}})
 		return
 	}
 	sessioncookie.Set(w, r, token, d.svc.SessionTTL(), d.secure)
@@ -108,7 +116,7 @@ func (d *Dashboard) handleSignupPage(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, "/")
 		return
 	}
-	d.render(w, r, http.StatusOK, "signup", &view{Title: "Sign up", Page: authForm{}})
+	d.render(w, r, http.StatusOK, "signup", &view{Title: "Sign up", Description: signupDescription, Page: authForm{}})
 }
 
 var errNoSignup = skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server. Ask an administrator for an account.")
@@ -119,14 +127,25 @@ func (d *Dashboard) handleSignup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := parseForm(w, r); err != nil {
-		d.render(w, r, http.StatusBadRequest, "signup", &view{Title: "Sign up", Error: d.message(err), Page: authForm{}})
+		d.render(w, r, http.StatusBadRequest, "signup", &view{Title: "Sign up", Description: signupDescription, Error: d.message(err), Page: authForm{}})
 		return
 	}
 	email := r.PostFormValue("email")
 	_, token, err := d.svc.Signup(r.Context(), email, r.PostFormValue("password"))
 	if err != nil {
 		status := d.formStatus(w, r, err)
-		d.render(w, r, status, "signup", &view{Title: "Sign up", Error: d.message(err), Page: authForm{Email: email}})
+		v := &view{Title: "Sign up", Description: signupDescription, Error: d.message(err), Page: authForm{Email: email}}
+		switch msg := skillett.ErrorMessage(err); {
+		case skillett.ErrorCode(err) == skillett.ECONFLICT:
+			v.ErrorField, v.Error = "email", "An account with this email already exists."
+			v.Page = authForm{Email: email, Taken: true}
+		case skillett.ErrorCode(err) != skillett.EINVALID:
+		case strings.HasPrefix(msg, "Email"):
+			v.ErrorField = "email"
+		case strings.HasPrefix(msg, "Password"):
+			v.ErrorField = "password"
+		}
+		d.render(w, r, status, "signup", v)
 		return
 	}
 	sessioncookie.Set(w, r, token, d.svc.SessionTTL(), d.secure)

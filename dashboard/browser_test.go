@@ -49,6 +49,9 @@ type tab struct {
 	t   *testing.T
 	ctx context.Context
 	e   *env
+
+	axeRuns  int  // page states checked by axe-core
+	noScript bool // JavaScript is turned off
 }
 
 // newTab starts a headless Chromium with a fresh profile and returns a tab
@@ -155,6 +158,7 @@ func (b *tab) location() string {
 func (b *tab) open(path string, waitFor chromedp.CSS) {
 	b.t.Helper()
 	b.do("open "+path, chromedp.Navigate(b.e.srv.URL+path), chromedp.WaitVisible(waitFor))
+	b.checkAccessibility("open " + path)
 }
 
 func (b *tab) text(sel chromedp.CSS) string {
@@ -184,6 +188,7 @@ func (b *tab) shot(name string) []byte {
 	for _, p := range problems {
 		b.t.Errorf("%s: %s", b.location(), p)
 	}
+	b.checkAccessibility(name)
 	png := run(b, "screenshot", chromedp.FullScreenshot(100))
 	path := filepath.Join(b.t.ArtifactDir(), name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
@@ -265,6 +270,10 @@ func TestBrowserKeyLifecycle(t *testing.T) {
 	if clip != full {
 		t.Errorf("clipboard: got %q, want the new key %q", clip, full)
 	}
+	// The copy status clears, so that copying again is announced again.
+	run(b, "copy status clears", chromedp.Poll[bool](`document.getElementById("copy-status").textContent === ""`,
+		chromedp.WithPollingTimeout(8*time.Second)))
+
 	b.shot("02-key-created")
 
 	// A reload shows it no more.
@@ -313,15 +322,16 @@ func TestBrowserPlanLimit(t *testing.T) {
 	b.do("back to the list",
 		chromedp.WaitVisible(chromedp.CSS("#full-key")),
 		chromedp.Click(chromedp.CSS(`a.button[href="/"]`)),
-		chromedp.WaitVisible(chromedp.CSS("#limit-notice")),
+		chromedp.WaitVisible(chromedp.CSS("#create-disabled-reason")),
 	)
 	b.expectText("#plan-usage", "1 of 1 active keys on Free")
-	b.createKey("second")
-	b.do("wait for the limit message", chromedp.WaitVisible(chromedp.CSS("#form-error")))
-	b.expectText("#form-error", "Plan limit reached")
-	b.expectText("#form-error", "Your plan allows at most 1 active API key; revoke one or upgrade your plan.")
-	if got := run(b, "name kept", chromedp.Value(chromedp.CSS("#key-name"))); got != "second" {
-		t.Errorf("name field: got %q, want the name typed, second", got)
+	// At the limit the form is disabled, with the reason and where to ask.
+	b.expectText("#create-disabled-reason", "Your plan allows 1 active key, and you have 1. Revoke one to create another")
+	if !run(b, "form disabled", chromedp.Evaluate[bool](`document.querySelector(".create-fields").disabled && document.querySelector("#create-key button[type=submit]").matches(":disabled")`)) {
+		t.Error("the create form is enabled at the plan limit")
+	}
+	if n := run(b, "count explanations", chromedp.Evaluate[int](`document.body.innerText.split("Revoke one to create another").length - 1`)); n != 1 {
+		t.Errorf("the limit is explained %d times, want once", n)
 	}
 	b.shot("plan-limit")
 	if n := len(e.keys("ada@example.com")); n != 1 {
@@ -395,6 +405,9 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.do("press the copy button", chromedp.KeyEvent(" "))
 	copied := run(b, "wait for the copy", chromedp.Poll[string](`document.getElementById("copy-key").dataset.copied`,
 		chromedp.WithPollingTimeout(5*time.Second)))
+	// The copy status clears, so that copying again is announced again.
+	run(b, "copy status clears", chromedp.Poll[bool](`document.getElementById("copy-status").textContent === ""`,
+		chromedp.WithPollingTimeout(8*time.Second)))
 	if copied != "true" {
 		t.Errorf("copy button pressed with the keyboard: got data-copied %q, want true", copied)
 	}
@@ -408,9 +421,7 @@ func TestBrowserKeyboard(t *testing.T) {
 func TestBrowserWithoutJavaScript(t *testing.T) {
 	e := newEnv(t)
 	b := newTab(t, e, 1280, 900)
-	if _, err := chromedp.Call(b.ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
-		t.Fatal(err)
-	}
+	b.setScripts(false)
 	b.signup("ada@example.com")
 	b.do("create a restricted key",
 		chromedp.SendKeys(chromedp.CSS("#key-name"), "Slack bot"),

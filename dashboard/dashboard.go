@@ -73,7 +73,7 @@ func New(o Options) *Dashboard {
 		secure:       o.SecureCookies,
 		signup:       !o.NoSignup,
 		pages:        parsePages(),
-		static:       loadStatic(),
+		static:       assets,
 	}
 }
 

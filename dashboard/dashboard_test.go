@@ -166,7 +166,10 @@ func TestSignup(t *testing.T) {
 		e.client().signup("ada@example.com")
 		e.client().post("/signup", url.Values{"email": {"ada@example.com"}, "password": {password}}).
 			expectStatus(http.StatusUnprocessableEntity).
-			expect("A user with this email already exists.", `value="ada@example.com"`)
+			expect("An account with this email already exists.", `value="ada@example.com"`,
+				`<a href="/login" id="login-instead">Log in instead</a>`, `aria-invalid="true" aria-describedby="email-error"`,
+				"<title>Error: Sign up · Skillett</title>").
+			expectNot(`role="alert"`) // beside the field, once
 	})
 	t.Run("ErrShortPassword", func(t *testing.T) {
 		e := newEnv(t)
@@ -341,7 +344,7 @@ func TestCreateKey(t *testing.T) {
 		c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {password}}).expectRedirect("/")
 
 		p, _ := c.createKey(url.Values{"name": {"month"}, "expiry": {"30d"}})
-		p.expect(`<time datetime="2026-05-08T10:00:00Z" title="2026-05-08 10:00:00 UTC">in 30 days</time>`)
+		p.expect(`<time datetime="2026-05-08T10:00:00Z">in 30 days<span class="exact"> (2026-05-08 10:00:00 UTC)</span></time>`)
 		c.createKey(url.Values{"name": {"dated"}, "expiry": {"date"}, "expires_on": {"2026-12-24"}})
 		keys := e.keys("ada@example.com")
 		if got, want := keys[1].ExpiresAt, t0.AddDate(0, 0, 30); got == nil || !got.Equal(want) {
@@ -351,26 +354,35 @@ func TestCreateKey(t *testing.T) {
 			t.Errorf("date: got expiry %v, want %v", got, want)
 		}
 	})
+	// Each error is shown once, beside its field, which is marked invalid,
+	// described by the error and focused; the title says it failed.
 	for name, tc := range map[string]struct {
-		form url.Values
-		msg  string
+		form       url.Values
+		msg, field string
 	}{
-		"ErrNoName":           {url.Values{"name": {"  "}, "access": {"all"}, "expiry": {"never"}}, "Name is required."},
-		"ErrLongName":         {url.Values{"name": {strings.Repeat("n", 101)}, "access": {"all"}, "expiry": {"never"}}, "Name must be at most 100 characters."},
-		"ErrNoIntegration":    {url.Values{"name": {"bot"}, "access": {"chosen"}, "expiry": {"never"}}, "Choose at least one integration, or give the key access to all of them."},
-		"ErrBadIntegration":   {url.Values{"name": {"bot"}, "access": {"chosen"}, "scope": {"Not Valid"}, "expiry": {"never"}}, "is not a valid integration name"},
-		"ErrNoDate":           {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"date"}}, "Enter the date the key should expire on, such as 2026-05-08."},
-		"ErrPastDate":         {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"date"}, "expires_on": {"2026-04-08"}}, "must be in the future."},
-		"ErrUnknownExpiry":    {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"12d"}}, "Choose when the key expires."},
-		"ErrUnknownAccess":    {url.Values{"name": {"bot"}, "access": {"some"}, "expiry": {"never"}}, "Choose what the key may access."},
-		"ErrControlCharacter": {url.Values{"name": {"a\x07b"}, "access": {"all"}, "expiry": {"never"}}, "Name must not contain control characters."},
+		"ErrNoName":           {url.Values{"name": {"  "}, "access": {"all"}, "expiry": {"never"}}, "Name is required.", "key-name"},
+		"ErrLongName":         {url.Values{"name": {strings.Repeat("n", 101)}, "access": {"all"}, "expiry": {"never"}}, "Name must be at most 100 characters.", "key-name"},
+		"ErrNoIntegration":    {url.Values{"name": {"bot"}, "access": {"chosen"}, "expiry": {"never"}}, "Choose at least one integration, or give the key access to all of them.", "access"},
+		"ErrBadIntegration":   {url.Values{"name": {"bot"}, "access": {"chosen"}, "scope": {"Not Valid"}, "expiry": {"never"}}, "is not a valid integration name", "access"},
+		"ErrNoDate":           {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"date"}}, "Enter the date the key should expire on, such as 2026-05-08.", "expires-on"},
+		"ErrPastDate":         {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"date"}, "expires_on": {"2026-04-08"}}, "The expiry date must be in the future.", "expires-on"},
+		"ErrUnknownExpiry":    {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"12d"}}, "Choose when the key expires.", "expiry"},
+		"ErrUnknownAccess":    {url.Values{"name": {"bot"}, "access": {"some"}, "expiry": {"never"}}, "Choose what the key may access.", "access"},
+		"ErrControlCharacter": {url.Values{"name": {"a\x07b"}, "access": {"all"}, "expiry": {"never"}}, "Name must not contain control characters.", "key-name"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			c := e.client()
 			c.signup("ada@example.com")
-			c.post("/keys", tc.form).expectStatus(http.StatusUnprocessableEntity).
-				expect(tc.msg, `role="alert"`, "Your key was not created", `<p class="field-error">`)
+			p := c.post("/keys", tc.form).expectStatus(http.StatusUnprocessableEntity).
+				expect(tc.msg, `aria-invalid="true"`, `<p class="field-error" id="`+tc.field+`-error">`, "<title>Error: API keys · Skillett</title>").
+				expectNot(`role="alert"`)
+			if n := strings.Count(p.body, tc.msg); n != 1 {
+				t.Errorf("the message is shown %d times, want once", n)
+			}
+			if !strings.Contains(p.body, "autofocus") {
+				t.Error("no field has the focus")
+			}
 			if keys := e.keys("ada@example.com"); len(keys) != 0 {
 				t.Errorf("got %d keys, want none", len(keys))
 			}
@@ -409,11 +421,19 @@ func TestPlanLimit(t *testing.T) {
 	c := e.client()
 	c.signup("ada@example.com")
 	c.createKey(url.Values{"name": {"first"}})
-	c.get("/").expect("1 of 1 active keys on Free", "You have reached your plan’s limit of active keys.")
+	// At the limit the form is disabled, with the reason once, and a way to
+	// ask for more.
+	reason := "Your plan allows 1 active key, and you have 1. Revoke one to create another, or <a href=\"/account#plan\">ask for a bigger plan</a>."
+	c.get("/").expect("1 of 1 active keys on Free", reason, `disabled aria-describedby="create-disabled-reason"`)
 
-	c.post("/keys", url.Values{"name": {"second"}, "access": {"all"}, "expiry": {"never"}}).
+	// A create that gets there anyway (another tab) says it once.
+	p := c.post("/keys", url.Values{"name": {"second"}, "access": {"all"}, "expiry": {"never"}}).
 		expectStatus(http.StatusForbidden).
-		expect("Plan limit reached", "Your plan allows at most 1 active API key; revoke one or upgrade your plan.", `role="alert"`, `value="second"`)
+		expect(reason, `value="second"`).
+		expectNot(`role="alert"`)
+	if n := strings.Count(p.body, "Revoke one to create another"); n != 1 {
+		t.Errorf("the limit is explained %d times, want once", n)
+	}
 	if n := len(e.keys("ada@example.com")); n != 1 {
 		t.Fatalf("got %d keys, want 1", n)
 	}
@@ -421,7 +441,7 @@ func TestPlanLimit(t *testing.T) {
 	// Revoking makes room.
 	id := e.keys("ada@example.com")[0].ID
 	c.post("/keys/"+id+"/revoke", nil).expectRedirect("/")
-	c.get("/").expect("0 of 1 active keys on Free").expectNot("You have reached your plan’s limit")
+	c.get("/").expect("0 of 1 active keys on Free").expectNot("Revoke one to create another", "disabled")
 	c.createKey(url.Values{"name": {"second"}})
 
 	// Expired keys do not count.
@@ -524,10 +544,10 @@ func TestKeyList(t *testing.T) {
 
 	p := c.get("/").expectStatus(http.StatusOK)
 	p.expect(
-		`<time datetime="2026-04-08T10:00:00Z" title="2026-04-08 10:00:00 UTC">2 hours ago</time>`,
-		`<time datetime="2026-04-08T10:03:00Z" title="2026-04-08 10:03:00 UTC">2 hours ago</time>`,
-		`<time datetime="2026-04-08T12:03:00Z" title="2026-04-08 12:03:00 UTC">5 minutes ago</time>`,
-		`title="2026-07-07 10:03:00 UTC">in 2 months</time>`,
+		`<time datetime="2026-04-08T10:00:00Z">2 hours ago<span class="exact"> (2026-04-08 10:00:00 UTC)</span></time>`,
+		`<time datetime="2026-04-08T10:03:00Z">2 hours ago<span class="exact"> (2026-04-08 10:03:00 UTC)</span></time>`,
+		`<time datetime="2026-04-08T12:03:00Z">5 minutes ago<span class="exact"> (2026-04-08 12:03:00 UTC)</span></time>`,
+		`in 2 months<span class="exact"> (2026-07-07 10:03:00 UTC)</span></time>`,
 		`<span class="muted">never</span>`,
 		"2 active keys on Pro (no limit)",
 		`<th scope="col">Last used</th>`,

@@ -2,7 +2,10 @@ package dashboard
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -85,9 +88,19 @@ func (f createForm) request(now time.Time) (skillett.KeyRequest, error) {
 	return req, skillett.Errorf(skillett.EINVALID, "Choose when the key expires.")
 }
 
+// keysPerPage is how many keys the list shows at once.
+const keysPerPage = 50
+
 // keysPage is the data of the key list, which holds the create form too.
 type keysPage struct {
-	Keys          []keyRow
+	Keys          []keyRow // this page's
+	Total         int      // all the user's keys
+	Shown         int      // the keys the filter lets through
+	ActiveOnly    bool     // revoked and expired keys are hidden
+	Page, Pages   int      // 1-based
+	First, Last   int      // the positions of this page's keys among Shown, 1-based
+	PrevURL       string   // newer keys; empty on the first page
+	NextURL       string   // older keys; empty on the last page
 	Usage         planUsage
 	Form          createForm
 	Integrations  []choice
@@ -105,6 +118,21 @@ func (d *Dashboard) handleKeys(w http.ResponseWriter, r *http.Request, u *skille
 	d.showKeys(w, r, u, http.StatusOK, defaultForm, nil, d.takeFlash(w, r))
 }
 
+// listURL is the key list's URL for a filter and page.
+func listURL(activeOnly bool, page int) string {
+	q := url.Values{}
+	if activeOnly {
+		q.Set("show", "active")
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return "/"
+	}
+	return "/?" + q.Encode()
+}
+
 // showKeys renders the key list with the create form holding form, and
 // formErr (if any) next to it.
 func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett.User, status int, form createForm, formErr error, f flash) {
@@ -114,14 +142,33 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		return
 	}
 	now := d.svc.Now()
-	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly)}
+	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly), Total: len(keys)}
 	page.Usage.Plan = planName(u.Plan)
 	page.Usage.Max, page.Usage.Limited = d.svc.Limits().Max(u.Plan)
+	page.ActiveOnly = r.URL.Query().Get("show") == "active"
+	var shown []*skillett.Key
 	for _, k := range keys {
-		page.Keys = append(page.Keys, newKeyRow(k, now))
 		if k.Active(now) {
 			page.Usage.Active++
+		} else if page.ActiveOnly {
+			continue
 		}
+		shown = append(shown, k)
+	}
+	page.Shown = len(shown)
+	page.Pages = max(1, (len(shown)+keysPerPage-1)/keysPerPage)
+	page.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
+	page.Page = min(max(page.Page, 1), page.Pages)
+	from, to := (page.Page-1)*keysPerPage, min(page.Page*keysPerPage, len(shown))
+	for _, k := range shown[from:to] {
+		page.Keys = append(page.Keys, newKeyRow(k, now))
+	}
+	page.First, page.Last = from+1, to
+	if page.Page > 1 {
+		page.PrevURL = listURL(page.ActiveOnly, page.Page-1)
+	}
+	if page.Page < page.Pages {
+		page.NextURL = listURL(page.ActiveOnly, page.Page+1)
 	}
 	for _, name := range d.integrations {
 		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
@@ -130,8 +177,12 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
 	}
 	v := &view{Title: "API keys", User: u, Notice: f.message(keys), Page: page}
-	if formErr != nil {
-		v.Error, v.ErrorTitle = d.message(formErr), errorTitle(formErr)
+	if formErr != nil && !(skillett.ErrorCode(formErr) == skillett.EPLANLIMIT && page.Usage.AtLimit()) {
+		// (At the limit the disabled form says why, once.)
+		v.Error, v.ErrorTitle, v.ErrorField = d.message(formErr), errorTitle(formErr), createErrorField(formErr)
+		if v.ErrorField == "expires-on" && strings.HasPrefix(v.Error, "expires_at") {
+			v.Error = "The expiry date must be in the future."
+		}
 	}
 	d.render(w, r, status, "keys", v)
 }
@@ -161,6 +212,27 @@ func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *s
 		}
 	}
 	d.showKeys(w, r, u, d.formStatus(w, r, err), form, err, flash{})
+}
+
+// createErrorField is the id of the create form's field that err is
+// about, or "" when it is about none.
+func createErrorField(err error) string {
+	if skillett.ErrorCode(err) != skillett.EINVALID || err == errBadForm {
+		return ""
+	}
+	msg := skillett.ErrorMessage(err)
+	switch {
+	case strings.HasPrefix(msg, "Name"):
+		return "key-name"
+	case strings.HasPrefix(msg, "Choose at least one integration"), strings.HasPrefix(msg, "Choose what"),
+		strings.HasPrefix(msg, "Scope"), strings.HasPrefix(msg, "At most"):
+		return "access-chosen"
+	case strings.HasPrefix(msg, "Choose when"):
+		return "expiry"
+	case strings.HasPrefix(msg, "Enter the date"), strings.HasPrefix(msg, "expires_at"):
+		return "expires-on"
+	}
+	return ""
 }
 
 // createdPage is the data of the page that shows a new key once; Key is
@@ -217,7 +289,11 @@ func (d *Dashboard) handleRevokePage(w http.ResponseWriter, r *http.Request, u *
 	for _, k := range keys {
 		if k.ID == id {
 			row := newKeyRow(k, d.svc.Now())
-			d.render(w, r, http.StatusOK, "revoke", &view{Title: "Revoke " + k.Name, User: u, Page: row})
+			title := "Revoke “" + k.Name + "”"
+			if row.Status == statusRevoked {
+				title = "“" + k.Name + "” is already revoked"
+			}
+			d.render(w, r, http.StatusOK, "revoke", &view{Title: title, User: u, Page: row})
 			return
 		}
 	}

@@ -2,9 +2,11 @@ package dashboard
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -43,13 +45,23 @@ func securityHeaders(next http.Handler) http.Handler {
 // view is what every page template gets: the layout reads the common
 // fields, the page its own data in Page.
 type view struct {
-	Title      string
-	User       *skillett.User // nil when logged out
-	Notice     string         // a confirmation, shown once
-	Error      string         // what went wrong with the form
-	ErrorTitle string         // heads Error when a sentence is not enough
-	Signup     bool           // the sign-up page is on
-	Page       any
+	Title       string
+	Description string         // the page's meta description, for pages found by search
+	User        *skillett.User // nil when logged out
+	Notice      string         // a confirmation, shown once (and announced)
+	Error       string         // what went wrong with the form
+	ErrorTitle  string         // heads Error when a sentence is not enough
+	ErrorField  string         // the id of the field at fault: the error is shown beside it, and it gets the focus
+	Signup      bool           // the sign-up page is on
+	Page        any
+}
+
+// FieldError is Error when it belongs beside the field with this id.
+func (v *view) FieldError(id string) string {
+	if v.ErrorField == id {
+		return v.Error
+	}
+	return ""
 }
 
 // PlanName is the display name of the user's plan.
@@ -70,7 +82,7 @@ func planName(p skillett.Plan) string {
 
 // parsePages parses each page of templates/ together with the layout.
 func parsePages() map[string]*template.Template {
-	layout := template.Must(template.ParseFS(templateFS, "templates/layout.html"))
+	layout := template.Must(template.New("layout.html").Funcs(template.FuncMap{"asset": assetURL}).ParseFS(templateFS, "templates/layout.html"))
 	files, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -90,6 +102,10 @@ func parsePages() map[string]*template.Template {
 // them (the one with a new key above all).
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
 	v.Signup = d.signup
+	if v.Error != "" {
+		// Screen readers announce the title first: say that it failed.
+		v.Title = "Error: " + v.Title
+	}
 	var buf bytes.Buffer
 	if err := d.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
 		d.log.ErrorContext(r.Context(), "dashboard: rendering failed", "page", page, "err", err)
@@ -100,10 +116,38 @@ func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, p
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	h.Set("Cache-Control", "no-store")
+	body := buf.Bytes()
+	h.Add("Vary", "Accept-Encoding")
+	if acceptsGzip(r) {
+		body = gzipped(body)
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	w.Write(buf.Bytes())
+	w.Write(body)
+}
+
+// acceptsGzip reports whether the client takes gzip-encoded responses.
+func acceptsGzip(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept-Encoding") {
+		for part := range strings.SplitSeq(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			if strings.TrimSpace(coding) == "gzip" && strings.ReplaceAll(params, " ", "") != "q=0" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// gzipped compresses data; pages are small, so the default level is cheap.
+func gzipped(data []byte) []byte {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(data)
+	zw.Close()
+	return buf.Bytes()
 }
 
 const internalMessage = "Something went wrong on our side. Please try again in a moment."
@@ -168,12 +212,27 @@ func (d *Dashboard) formStatus(w http.ResponseWriter, r *http.Request, err error
 	return http.StatusUnprocessableEntity
 }
 
-// staticFile is an embedded asset with its content type and ETag.
+// staticFile is an embedded asset with its content type, its version (a
+// hash of its content) and its gzip-encoded form.
 type staticFile struct {
-	name  string
-	data  []byte
-	ctype string
-	etag  string
+	name    string
+	data    []byte
+	gz      []byte
+	ctype   string
+	version string
+}
+
+// assets are the embedded static files, by name.
+var assets = loadStatic()
+
+// assetURL is the versioned URL of a static file: it changes with the
+// file's content, so browsers may keep it for a year.
+func assetURL(name string) (string, error) {
+	f := assets[name]
+	if f == nil {
+		return "", fmt.Errorf("no static file %q", name)
+	}
+	return "/static/" + name + "?v=" + f.version, nil
 }
 
 func loadStatic() map[string]*staticFile {
@@ -192,7 +251,7 @@ func loadStatic() map[string]*staticFile {
 		if ctype == "" {
 			ctype = "application/octet-stream"
 		}
-		files[name] = &staticFile{name: name, data: data, ctype: ctype, etag: `"` + hex.EncodeToString(sum[:8]) + `"`}
+		files[name] = &staticFile{name: name, data: data, gz: gzipped(data), ctype: ctype, version: hex.EncodeToString(sum[:8])}
 		return nil
 	})
 	if err != nil {
@@ -201,8 +260,10 @@ func loadStatic() map[string]*staticFile {
 	return files
 }
 
-// handleStatic serves the embedded assets. Browsers revalidate them with
-// their ETag on each use, so a new release is picked up at once.
+// handleStatic serves the embedded assets, gzip-encoded when the client
+// takes it. Under their versioned URL (assetURL) they are cached for a
+// year, since a new release links new URLs; under any other URL browsers
+// revalidate them with their ETag on each use.
 func (d *Dashboard) handleStatic(w http.ResponseWriter, r *http.Request) {
 	f := d.static[r.PathValue("file")]
 	if f == nil {
@@ -211,9 +272,30 @@ func (d *Dashboard) handleStatic(w http.ResponseWriter, r *http.Request) {
 	}
 	h := w.Header()
 	h.Set("Content-Type", f.ctype)
-	h.Set("Cache-Control", "no-cache")
-	h.Set("ETag", f.etag)
-	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(f.data))
+	if r.URL.Query().Get("v") == f.version {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	h.Add("Vary", "Accept-Encoding")
+	data, etag := f.data, `"`+f.version+`"`
+	if acceptsGzip(r) && len(f.gz) < len(f.data) {
+		data, etag = f.gz, `"`+f.version+`-gzip"`
+		h.Set("Content-Encoding", "gzip")
+	}
+	h.Set("ETag", etag)
+	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(data))
+}
+
+// NotFound answers a browser's request for an unknown path with a page
+// (httpapi.NotFoundPage); API clients get the JSON error.
+func (d *Dashboard) NotFound(w http.ResponseWriter, r *http.Request) {
+	securityHeaders(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.render(w, r, http.StatusNotFound, "error", &view{
+			Title: "Page not found", Error: "There is no page at this address. It may have moved, or the link may be mistyped.",
+			Page: errorPage{Heading: "Page not found"},
+		})
+	})).ServeHTTP(w, r)
 }
 
 var errNoPage = skillett.Errorf(skillett.ENOTFOUND, "There is no such page.")

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -22,6 +23,13 @@ import (
 // Pages is a set of routes served beside the API (the dashboard).
 type Pages interface {
 	Register(mux *http.ServeMux)
+}
+
+// NotFoundPage is implemented by Pages that answer an unknown path with a
+// page of their own when the request accepts HTML (a browser); API
+// clients still get the JSON error.
+type NotFoundPage interface {
+	NotFound(w http.ResponseWriter, r *http.Request)
 }
 
 // Options are the dependencies and settings of the server.
@@ -47,7 +55,7 @@ func NewServer(o Options) http.Handler {
 	}
 	// Outermost first. Routing comes before the cross-origin check, so that
 	// an unknown path is 404 and a wrong method 405 whatever the origin.
-	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux), refuseCrossOrigin())
+	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux, o.Pages), refuseCrossOrigin())
 }
 
 // chain wraps h in the middlewares, the first outermost.
@@ -168,7 +176,8 @@ func recoverPanic(log *slog.Logger) func(http.Handler) http.Handler {
 // answerUnrouted records the route of a request that mux routes, and
 // answers one that it does not in JSON: 404, or 405 with the mux's Allow
 // header, or the mux's redirect to a canonical path.
-func answerUnrouted(mux *http.ServeMux) func(http.Handler) http.Handler {
+func answerUnrouted(mux *http.ServeMux, pages Pages) func(http.Handler) http.Handler {
+	notFoundPage, _ := pages.(NotFoundPage)
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h, pattern := mux.Handler(r)
@@ -185,6 +194,10 @@ func answerUnrouted(mux *http.ServeMux) func(http.Handler) http.Handler {
 			case http.StatusMethodNotAllowed:
 				writeError(w, r, errMethodNotAllowed)
 			case http.StatusNotFound:
+				if notFoundPage != nil && acceptsHTML(r) {
+					notFoundPage.NotFound(w, r)
+					return
+				}
 				writeError(w, r, errNotFound)
 			default: // a redirect to the canonical path
 				w.WriteHeader(probe.code)
@@ -257,4 +270,18 @@ func (p *statusProbe) Write(b []byte) (int, error) {
 		p.code = http.StatusOK
 	}
 	return len(b), nil
+}
+
+// acceptsHTML reports whether the request's Accept header names text/html,
+// as a browser's navigation does.
+func acceptsHTML(r *http.Request) bool {
+	for _, v := range r.Header.Values("Accept") {
+		for part := range strings.SplitSeq(v, ",") {
+			mt, _, _ := strings.Cut(part, ";")
+			if strings.EqualFold(strings.TrimSpace(mt), "text/html") {
+				return true
+			}
+		}
+	}
+	return false
 }

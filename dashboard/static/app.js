@@ -33,7 +33,14 @@ for (const button of document.querySelectorAll("button[data-copy]")) {
         : "Could not copy automatically: the key is selected, press Ctrl+C (or ⌘C) to copy it.";
     }
     if (ok) {
-      setTimeout(() => { button.textContent = "Copy"; }, 3000);
+      // The status clears, so that a second copy is announced again.
+      clearTimeout(button.copyTimer);
+      button.copyTimer = setTimeout(() => {
+        button.textContent = "Copy";
+        if (status) {
+          status.textContent = "";
+        }
+      }, 3000);
     } else {
       field.focus();
       field.select();
@@ -65,3 +72,12 @@ window.addEventListener("pageshow", (event) => {
     location.reload();
   }
 });
+
+// A confirmation in the page at load ("You have logged out.") is not
+// announced by screen readers: repeat it in the live region once the page
+// has settled.
+const announcer = document.getElementById("announcer");
+const notice = document.querySelector("[data-announce]");
+if (announcer && notice) {
+  setTimeout(() => { announcer.textContent = notice.textContent.trim(); }, 500);
+}

@@ -19,8 +19,9 @@
 // undescribed path must be answered 404 not_found, and a described path
 // with an undescribed method 405 method_not_allowed with an Allow header
 // listing exactly the documented methods (and HEAD where GET is); both with
-// the error body of the document. Anything else on an undescribed route is
-// a failure.
+// the error body of the document (a request that accepts text/html may get
+// an HTML 404 page instead). Anything else on an undescribed route is a
+// failure.
 //
 // The package uses github.com/getkin/kin-openapi. For OpenAPI 3.1 documents
 // its openapi3filter validates with JSON Schema 2020-12 semantics (type
@@ -58,6 +59,7 @@ type Validator struct {
 
 	// The responses that answer requests outside the document.
 	notFound         *openapi3.ResponseRef
+	notFoundHTML     *openapi3.ResponseRef // to a request that accepts HTML: a page, or the JSON error
 	methodNotAllowed *openapi3.ResponseRef
 }
 
@@ -107,6 +109,14 @@ func newValidator(data []byte) (*Validator, error) {
 	if doc.Components != nil {
 		v.notFound = errorResponse(doc.Components.Schemas[notFoundSchema])
 		v.methodNotAllowed = errorResponse(doc.Components.Schemas[methodNotAllowedSchema])
+		if v.notFound != nil {
+			page := *v.notFound.Value
+			page.Content = openapi3.Content{"text/html": openapi3.NewMediaType()}
+			for k, mt := range v.notFound.Value.Content {
+				page.Content[k] = mt
+			}
+			v.notFoundHTML = &openapi3.ResponseRef{Value: &page}
+		}
 	}
 	if v.notFound == nil || v.methodNotAllowed == nil {
 		return nil, fmt.Errorf("the OpenAPI document lacks the schemas #/components/schemas/%s and %s", notFoundSchema, methodNotAllowedSchema)
@@ -295,7 +305,12 @@ func (v *Validator) checkUndescribed(req *http.Request, resp *http.Response, bod
 		if resp.StatusCode != http.StatusNotFound {
 			return fmt.Errorf("the path %s is not described in the document, yet the response is %d, not 404", req.URL.Path, resp.StatusCode)
 		}
-		return v.checkResponse(req, syntheticRoute(v.doc, req, http.StatusNotFound, v.notFound), nil, resp, body, head)
+		notFound := v.notFound
+		if strings.Contains(req.Header.Get("Accept"), "text/html") {
+			// The dashboard answers browsers with a page.
+			notFound = v.notFoundHTML
+		}
+		return v.checkResponse(req, syntheticRoute(v.doc, req, http.StatusNotFound, notFound), nil, resp, body, head)
 	}
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		return fmt.Errorf("%s %s is not described in the document (the path has %s), yet the response is %d, not 405",
