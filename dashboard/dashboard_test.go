@@ -168,7 +168,7 @@ func TestSignup(t *testing.T) {
 			expectStatus(http.StatusUnprocessableEntity).
 			expect("An account with this email already exists.", `value="ada@example.com"`,
 				`<a href="/login" id="login-instead">Log in instead</a>`, `aria-invalid="true" aria-describedby="email-error"`,
-				"<title>Error: Sign up · Skillett</title>").
+							"<title>Error: Sign up · Skillett</title>").
 			expectNot(`role="alert"`) // beside the field, once
 	})
 	t.Run("ErrShortPassword", func(t *testing.T) {
