@@ -28,7 +28,7 @@ var keysRollCommand = command{
 			return withUser(ctx, db, "keys roll", *email, func(svc *service.Service, u *skillett.User) error {
 				old, newKey, full, err := svc.RollKey(ctx, u.ID, args[0], *grace)
 				if err != nil {
-					return err
+					return operatorWording(err, db, u, args[0])
 				}
 				return printJSON(e, httpapi.NewRollKeyResponse(old, newKey, full))
 			})
@@ -45,7 +45,7 @@ var keysUpdateCommand = command{
 		email := fs.String("email", "", "the owner's email (required)")
 		name := fs.String("name", "", "the key's new name")
 		scopes := fs.String("scopes", "", `the key's new scopes, comma-separated ("*" for all)`)
-		expires := fs.String("expires-at", "", `RFC 3339 time after which the key is refused, or "none" for never`)
+		expires := fs.String("expires-at", "", `when the key stops working: an RFC 3339 time, a date YYYY-MM-DD meaning its start (00:00 UTC), or "none" for never`)
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
 				return usagef("keys update: want exactly one key ID, got %d arguments", len(args))
@@ -61,7 +61,7 @@ var keysUpdateCommand = command{
 				case "expires-at":
 					upd.ExpiresAt.Set = true
 					if *expires != "none" {
-						t, perr := skillett.ParseTime("--expires-at", *expires)
+						t, perr := parseExpiresAt(*expires)
 						upd.ExpiresAt.Value, err = &t, perr
 					}
 				}
@@ -75,7 +75,7 @@ var keysUpdateCommand = command{
 			return withUser(ctx, db, "keys update", *email, func(svc *service.Service, u *skillett.User) error {
 				k, err := svc.UpdateKey(ctx, u.ID, args[0], upd)
 				if err != nil {
-					return err
+					return operatorWording(err, db, u, args[0])
 				}
 				return printJSON(e, httpapi.NewKeyDetail(k))
 			})

@@ -10,6 +10,7 @@ import (
 
 func TestKeysUpdateAndRoll(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cli.db")
+	mustCLI(t, "", "migrate", "--db", db) // only serve and migrate create a database file
 	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
 	k := decodeJSON(t, mustCLI(t, "", "keys", "create", "--db", db, "--email", "a@example.com", "--name", "ci"))
 	id := k["api_key"].(map[string]any)["id"].(string)

@@ -63,9 +63,30 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 // run is the whole program: it parses args and runs one command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	e := env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr}
-	inv, help := resolve(args, e)
+	if len(args) == 1 && (args[0] == "--version" || args[0] == "-version") {
+		fmt.Fprintln(stdout, version())
+		return nil
+	}
+	inv, helpFlag := resolve(args, e)
 	if inv.cmd == nil {
 		words := inv.positional
+		switch {
+		case len(words) > 0 && words[0] == "help":
+			return help(stdout, words[1:])
+		case len(words) > 0 && words[0] == "version":
+			if err := noArgs("version", words[1:]); err != nil {
+				return err
+			}
+			fmt.Fprintln(stdout, version())
+			return nil
+		case len(words) == 1 && slices.Contains(groups(), words[0]):
+			printGroupUsage(stdout, words[0])
+			if helpFlag {
+				return nil
+			}
+			return usagef("%s needs a subcommand; see skillett help %s", words[0], words[0])
+		}
+		help := helpFlag
 		if help || len(words) == 0 {
 			printUsage(stdout)
 			if help {
@@ -75,7 +96,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		return usagef("unknown command %q; see skillett --help", strings.Join(words, " "))
 	}
-	if help {
+	if helpFlag {
 		printCommandUsage(stdout, inv.cmd, inv.fs)
 		return nil
 	}
@@ -83,7 +104,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return err
 	}
 	if err := inv.fs.Parse(inv.flags); err != nil {
-		return usagef("%s: %v", inv.fs.Name(), err)
+		return usagef("%s: %v", strings.TrimPrefix(inv.fs.Name(), "skillett "), err)
 	}
 	return inv.run(ctx, inv.positional)
 }
@@ -153,19 +174,25 @@ Commands:
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-20s %s\n", strings.Join(c.words, " "), c.summary)
 	}
-	fmt.Fprint(w, `
-Every command takes --db DSN (env SKILLETT_DB): a file path or sqlite:PATH
-(default skillett.db), or a postgres:// or postgresql:// URL. Every command
-applies pending migrations first.
+	fmt.Fprint(w, `  help [COMMAND]       describe skillett, or one command
+  version              print the version (also skillett --version)
 
-Run "skillett COMMAND --help" for a command's flags.
+Every command takes --db DSN (env SKILLETT_DB), exactly one of:
+  PATH or sqlite:PATH       a SQLite file (default skillett.db); only serve and
+                            migrate create it, the other commands refuse a
+                            file that does not exist
+  postgres://USER@HOST:PORT/DBNAME?PARAMS (or postgresql://)
+                            a PostgreSQL database, which must be named
+Other schemes (mysql://, sqlite://, SQLite's file: URIs) are refused. Every
+command applies pending migrations first.
+
+Run "skillett help COMMAND" or "skillett COMMAND --help" for a command's flags.
 `)
 }
 
 func printCommandUsage(w io.Writer, c *command, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "Usage: skillett %s [flags] %s\n\n%s\n\nFlags:\n", strings.Join(c.words, " "), c.args, c.summary)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
+	printFlags(w, fs)
 }
 
 // oneLine keeps an error message on one line.

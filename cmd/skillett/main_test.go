@@ -44,6 +44,7 @@ func decodeJSON(t *testing.T, s string) map[string]any {
 
 func TestUsersAndKeys(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cli.db")
+	mustCLI(t, "", "migrate", "--db", db) // only serve and migrate create a database file
 	u := decodeJSON(t, mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com"))
 	if u["email"] != "a@example.com" || u["plan"] != "free" || !strings.HasPrefix(u["id"].(string), "usr_") || len(u) != 4 {
 		t.Errorf("users create: got %v", u)
@@ -81,6 +82,7 @@ func TestUsersAndKeys(t *testing.T) {
 
 func TestBadInvocations(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cli.db")
+	mustCLI(t, "", "migrate", "--db", db) // only serve and migrate create a database file
 	for _, args := range [][]string{
 		{},
 		{"frobnicate"},
@@ -181,6 +183,7 @@ func httpDo(t *testing.T, method, url, auth, body string) (int, map[string]any) 
 // A graceful stop writes the pending last_used_at before exiting.
 func TestServeFlushesLastUsedOnShutdown(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")
+	mustCLI(t, "", "migrate", "--db", db) // only serve and migrate create a database file
 	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
 	created := decodeJSON(t, mustCLI(t, "", "keys", "create", "--db", db, "--email", "a@example.com", "--name", "k"))
 	full := created["full_key"].(string)
@@ -205,6 +208,7 @@ func TestServeFlushesLastUsedOnShutdown(t *testing.T) {
 // The CLI revoking a key refuses it on a running server within a second.
 func TestServeSeesCLIRevocation(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "serve.db")
+	mustCLI(t, "", "migrate", "--db", db) // only serve and migrate create a database file
 	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
 	created := decodeJSON(t, mustCLI(t, "", "keys", "create", "--db", db, "--email", "a@example.com", "--name", "k"))
 	full, id := created["full_key"].(string), created["api_key"].(map[string]any)["id"].(string)

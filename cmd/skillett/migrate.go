@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"fmt"
 )
 
 var migrateCommand = command{
@@ -18,7 +19,11 @@ var migrateCommand = command{
 			if err != nil {
 				return err
 			}
-			return s.Close()
+			if err := s.Close(); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "Migrated %s: its schema is up to date.\n", db.name())
+			return nil
 		}
 	},
 }

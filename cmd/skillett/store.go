@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -23,7 +22,7 @@ type dbFlags struct {
 func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	d := &dbFlags{}
 	fs.StringVar(&d.dsn, "db", "skillett.db",
-		"database: a file path or sqlite:PATH, or a postgres:// URL (env SKILLETT_DB)")
+		"database: a SQLite file path or sqlite:PATH, or a postgres:// or postgresql:// URL naming a database (env SKILLETT_DB)")
 	fs.Func("pg-max-conns", "PostgreSQL: most connections in the pool (env SKILLETT_PG_MAX_CONNS; default 20)", func(s string) error {
 		n, err := strconv.ParseInt(s, 10, 32)
 		if err != nil || n < 1 {
@@ -37,27 +36,44 @@ func addDBFlags(fs *flag.FlagSet) *dbFlags {
 	return d
 }
 
-// open opens the database and applies pending migrations.
-func (d *dbFlags) open(ctx context.Context) (skillett.Store, error) {
+// open opens the database and applies pending migrations; a SQLite file
+// that does not exist is created (serve and migrate).
+func (d *dbFlags) open(ctx context.Context) (skillett.Store, error) { return d.openDB(ctx, true) }
+
+// openExisting is open for the commands that read or change data: they
+// refuse a SQLite file that does not exist, which is more likely a typo
+// than a wish for an empty database.
+func (d *dbFlags) openExisting(ctx context.Context) (skillett.Store, error) {
+	return d.openDB(ctx, false)
+}
+
+// name describes the database for messages (password masked).
+func (d *dbFlags) name() string {
+	p, err := parseDSN(d.dsn)
+	if err != nil {
+		return d.dsn
+	}
+	return p.String()
+}
+
+func (d *dbFlags) openDB(ctx context.Context, create bool) (skillett.Store, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	dsn := d.dsn
-	var (
-		s   skillett.Store
-		err error
-	)
-	switch {
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		s, err = postgres.Open(ctx, dsn, d.pg)
-	default:
-		path := strings.TrimPrefix(dsn, "sqlite:")
-		if path == "" {
-			return nil, usagef("--db: empty SQLite path")
-		}
-		s, err = sqlite.Open(ctx, path)
+	p, err := parseDSN(d.dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkSQLiteFile(create); err != nil {
+		return nil, err
+	}
+	var s skillett.Store
+	if p.postgresURL != "" {
+		s, err = postgres.Open(ctx, p.postgresURL, d.pg)
+	} else {
+		s, err = sqlite.Open(ctx, p.sqlitePath)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, fmt.Errorf("open database %s: %w", p, err)
 	}
 	return s, nil
 }

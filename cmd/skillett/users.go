@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/skillett/skillett"
@@ -43,10 +44,13 @@ var usersCreateCommand = command{
 			return withService(ctx, db, func(svc *service.Service) error {
 				u, err := svc.CreateUser(ctx, *email, password, p)
 				if skillett.ErrorCode(err) == skillett.ECONFLICT {
-					return skillett.Errorf(skillett.ECONFLICT, "A user with the email %s already exists.", strings.ToLower(strings.TrimSpace(*email)))
+					return skillett.Errorf(skillett.ECONFLICT, "A user with the email %s already exists in %s.", strings.ToLower(strings.TrimSpace(*email)), db.name())
 				}
 				if err != nil {
 					return err
+				}
+				if password == "" {
+					fmt.Fprintf(e.stderr, "Note: %s has no password, so cannot log in to the dashboard; keys can be made with skillett keys create. Set one with skillett users set-password --email %s --password-stdin.\n", u.Email, u.Email)
 				}
 				return printJSON(e, httpapi.NewUser(u))
 			})
@@ -74,9 +78,13 @@ var usersSetPlanCommand = command{
 			}
 			return withService(ctx, db, func(svc *service.Service) error {
 				u, err := svc.SetPlan(ctx, *email, p)
+				if skillett.ErrorCode(err) == skillett.ENOTFOUND {
+					return skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s in %s.", strings.ToLower(strings.TrimSpace(*email)), db.name())
+				}
 				if err != nil {
 					return err
 				}
+				fmt.Fprintf(e.stderr, "Set the plan of %s to %s in %s.\n", u.Email, u.Plan, db.name())
 				return printJSON(e, httpapi.NewUser(u))
 			})
 		}
@@ -85,7 +93,7 @@ var usersSetPlanCommand = command{
 
 // withService opens the database and runs fn with a service on it.
 func withService(ctx context.Context, db *dbFlags, fn func(*service.Service) error) error {
-	store, err := db.open(ctx)
+	store, err := db.openExisting(ctx)
 	if err != nil {
 		return err
 	}
@@ -101,6 +109,10 @@ func withUser(ctx context.Context, db *dbFlags, cmd, email string, fn func(*serv
 	}
 	return withService(ctx, db, func(svc *service.Service) error {
 		u, err := svc.UserByEmail(ctx, email)
+		if skillett.ErrorCode(err) == skillett.ENOTFOUND {
+			// Name the database: a wrong --db is the likelier mistake.
+			return skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s in %s.", strings.ToLower(strings.TrimSpace(email)), db.name())
+		}
 		if err != nil {
 			return err
 		}
