@@ -1,6 +1,7 @@
 // Package dashboard is Skillett's web dashboard (SPEC §7 "GET /"): sign up,
 // log in and out, list API keys, create a key (the full key shown once),
-// and revoke one after a confirmation step. Pages are rendered on the
+// revoke one after a confirmation step, and on a key's own page rename it,
+// change its access and expiry, and roll it (SPEC §8). Pages are rendered on the
 // server with html/template; templates and static assets are embedded.
 // Everything but the copy button works without JavaScript.
 //
@@ -94,6 +95,10 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	handle("GET /keys/created", d.authed(d.handleKeyCreated))
 	handle("GET /keys/{id}/revoke", d.authed(d.handleRevokePage))
 	handle("POST /keys/{id}/revoke", d.authed(d.handleRevoke))
+	handle("GET /keys/{id}", d.authed(d.handleKeyPage))
+	handle("POST /keys/{id}", d.authed(d.handleEditKey))
+	handle("GET /keys/{id}/roll", d.authed(d.handleRollPage))
+	handle("POST /keys/{id}/roll", d.authed(d.handleRoll))
 
 	handle("GET /static/{file...}", d.handleStatic)
 }

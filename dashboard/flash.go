@@ -19,11 +19,12 @@ const (
 	flashLoggedOut    = "logged_out"
 	flashSessionEnded = "session_ended"
 	flashRevoked      = "revoked"
+	flashSaved        = "saved"
 )
 
 type flash struct {
 	kind  string
-	keyID string // for flashRevoked
+	keyID string // for flashRevoked and flashSaved
 }
 
 func (d *Dashboard) setFlash(w http.ResponseWriter, r *http.Request, f flash) {
@@ -64,6 +65,12 @@ func (f flash) message(keys []*skillett.Key) string {
 		for _, k := range keys {
 			if k.ID == f.keyID {
 				return fmt.Sprintf("Revoked “%s” (%s…). It is refused from now on.", k.Name, k.Prefix)
+			}
+		}
+	case flashSaved:
+		for _, k := range keys {
+			if k.ID == f.keyID {
+				return fmt.Sprintf("Saved your changes to “%s”. They apply from the next request on.", k.Name)
 			}
 		}
 	}

@@ -26,6 +26,12 @@ type keyRow struct {
 	Expires  *timeView // nil: never expires
 	Revoked  *timeView // nil: not revoked
 	Status   string
+	Replaced *replacement // set when a roll replaced the key
+}
+
+// replacement is the key a roll made in another's place.
+type replacement struct {
+	ID, Prefix string
 }
 
 func newKeyRow(k *skillett.Key, now time.Time) keyRow {

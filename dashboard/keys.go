@@ -146,11 +146,16 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 	page.Usage.Plan = planName(u.Plan)
 	page.Usage.Max, page.Usage.Limited = d.svc.Limits().Max(u.Plan)
 	page.ActiveOnly = r.URL.Query().Get("show") == "active"
+	prefixes := make(map[string]string, len(keys))
+	for _, k := range keys {
+		prefixes[k.ID] = k.Prefix
+	}
 	var shown []*skillett.Key
 	for _, k := range keys {
-		if k.Active(now) {
+		if k.Counted(now) { // a rolled key lives out its grace outside the limit
 			page.Usage.Active++
-		} else if page.ActiveOnly {
+		}
+		if page.ActiveOnly && !k.Active(now) {
 			continue
 		}
 		shown = append(shown, k)
@@ -161,7 +166,11 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 	page.Page = min(max(page.Page, 1), page.Pages)
 	from, to := (page.Page-1)*keysPerPage, min(page.Page*keysPerPage, len(shown))
 	for _, k := range shown[from:to] {
-		page.Keys = append(page.Keys, newKeyRow(k, now))
+		row := newKeyRow(k, now)
+		if k.ReplacedBy != "" {
+			row.Replaced = &replacement{ID: k.ReplacedBy, Prefix: prefixes[k.ReplacedBy]}
+		}
+		page.Keys = append(page.Keys, row)
 	}
 	page.First, page.Last = from+1, to
 	if page.Page > 1 {
@@ -203,10 +212,7 @@ func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *s
 	if err == nil {
 		var full string
 		if _, full, err = d.svc.CreateKey(r.Context(), u.ID, req); err == nil {
-			http.SetCookie(w, &http.Cookie{
-				Name: newKeyCookie, Value: full, Path: newKeyPath, MaxAge: newKeyMaxAge,
-				HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-			})
+			d.setNewKey(w, r, full)
 			seeOther(w, r, newKeyPath)
 			return
 		}
@@ -235,11 +241,21 @@ func createErrorField(err error) string {
 	return ""
 }
 
+// setNewKey hands full to the page that shows it once (newKeyPath).
+func (d *Dashboard) setNewKey(w http.ResponseWriter, r *http.Request, full string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: newKeyCookie, Value: full, Path: newKeyPath, MaxAge: newKeyMaxAge,
+		HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
+	})
+}
+
 // createdPage is the data of the page that shows a new key once; Key is
-// nil when there is nothing (any more) to show.
+// nil when there is nothing (any more) to show. Rolled is the key it
+// replaced, after the roll, when a roll made it.
 type createdPage struct {
 	Key     *keyRow
 	FullKey string
+	Rolled  *keyRow
 }
 
 // handleKeyCreated shows the key that POST /keys just made, once: it
@@ -266,6 +282,13 @@ func (d *Dashboard) handleKeyCreated(w http.ResponseWriter, r *http.Request, u *
 			if k.Hash == hash {
 				row := newKeyRow(k, d.svc.Now())
 				page.Key, page.FullKey = &row, full
+			}
+		}
+		for _, k := range keys {
+			if page.Key != nil && k.ReplacedBy == page.Key.ID {
+				row := newKeyRow(k, d.svc.Now())
+				row.Replaced = &replacement{ID: page.Key.ID, Prefix: page.Key.Prefix}
+				page.Rolled = &row
 			}
 		}
 	}
