@@ -69,7 +69,7 @@ const (
 )
 
 // VerifyOutcomes lists every outcome, for metrics.
-var VerifyOutcomes = []Outcome{VerifyValid, VerifyMalformed, VerifyNotFound, VerifyRevoked, VerifyExpired, VerifyInsufficientScope}
+var VerifyOutcomes = []Outcome{VerifyValid, VerifyMalformed, VerifyNotFound, VerifyRevoked, VerifyExpired, VerifyInsufficientScope, VerifyIPNotAllowed, VerifyRateLimited}
 
 // Limits of a key request.
 const (
@@ -189,6 +189,9 @@ func truncate(s string, n int) string {
 type Verification struct {
 	Outcome   Outcome
 	Principal *Principal
+	// RateLimit is the key's budget after this use, for a rate-limited key
+	// that was found (its Limit is 0 otherwise).
+	RateLimit RateLimitStatus
 }
 
 // Valid reports whether the outcome is VerifyValid.
@@ -197,10 +200,12 @@ func (v Verification) Valid() bool { return v.Outcome == VerifyValid }
 // Verifier checks presented API keys. service.Service implements it against
 // the store; client.Verifier over HTTP (POST /verify) for other services.
 type Verifier interface {
-	// VerifyKey verifies fullKey, and that it grants scope unless scope is
-	// empty. A key that is merely bad is not an error: its Outcome says why.
-	// Errors mean the answer is unknown (e.g. the database is down).
-	VerifyKey(ctx context.Context, fullKey, scope string) (Verification, error)
+	// Verify verifies req.Key: that it grants req.Scope unless that is
+	// empty, admits req.Addr by its IP allowlist, and is within its rate
+	// limit, whose use it takes (SPEC §9). A key that is merely bad is not
+	// an error: the Outcome says why. Errors mean the answer is unknown
+	// (e.g. the database is down).
+	Verify(ctx context.Context, req VerifyRequest) (Verification, error)
 }
 
 // RefusalMessage explains to a key's holder why a verification outcome
@@ -213,6 +218,10 @@ func RefusalMessage(outcome Outcome) string {
 		return "The API key has expired."
 	case VerifyInsufficientScope:
 		return "The API key does not grant this integration."
+	case VerifyIPNotAllowed:
+		return "The API key may not be used from this address."
+	case VerifyRateLimited:
+		return "The API key has reached its rate limit; retry later."
 	}
 	return "The API key is not valid."
 }

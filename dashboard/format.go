@@ -27,6 +27,7 @@ type keyRow struct {
 	Revoked  *timeView // nil: not revoked
 	Status   string
 	Replaced *replacement // set when a roll replaced the key
+	Uses     int64        // valid uses over the last usageChartDays days (the list only)
 }
 
 // replacement is the key a roll made in another's place.

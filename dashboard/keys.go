@@ -141,6 +141,11 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		d.showError(w, r, u, err)
 		return
 	}
+	uses, err := d.svc.UsageTotals(r.Context(), u.ID, usageChartDays)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
 	now := d.svc.Now()
 	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly), Total: len(keys)}
 	page.Usage.Plan = planName(u.Plan)
@@ -170,6 +175,7 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		if k.ReplacedBy != "" {
 			row.Replaced = &replacement{ID: k.ReplacedBy, Prefix: prefixes[k.ReplacedBy]}
 		}
+		row.Uses = uses[k.ID][0] // valid uses
 		page.Keys = append(page.Keys, row)
 	}
 	page.First, page.Last = from+1, to

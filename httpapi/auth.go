@@ -20,12 +20,14 @@ var (
 // session cookie.
 type authenticator struct{ svc *service.Service }
 
-func (a authenticator) principal(r *http.Request) (*skillett.Principal, error) {
+func (a authenticator) principal(w http.ResponseWriter, r *http.Request) (*skillett.Principal, error) {
 	if token, present := keyauth.BearerToken(r); present {
 		if token == "" {
 			return nil, errBadAuthHeader
 		}
-		return a.svc.KeyPrincipal(r.Context(), token)
+		res, err := a.svc.KeyPrincipal(r.Context(), token, keyauth.ClientAddr(r))
+		keyauth.SetRateLimitHeaders(w.Header(), res.RateLimit)
+		return res.Principal, err
 	}
 	if token := sessioncookie.Token(r); token != "" {
 		return a.svc.SessionPrincipal(r.Context(), token)
@@ -36,7 +38,7 @@ func (a authenticator) principal(r *http.Request) (*skillett.Principal, error) {
 // any requires an authenticated principal, whatever its scopes.
 func (a authenticator) any(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := a.principal(r)
+		p, err := a.principal(w, r)
 		if err != nil {
 			fail(w, r, err)
 			return

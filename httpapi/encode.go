@@ -37,6 +37,7 @@ var statusOf = map[string]int{
 	skillett.EINVALID:           http.StatusBadRequest,
 	skillett.EUNAUTHORIZED:      http.StatusUnauthorized,
 	skillett.EINSUFFICIENTSCOPE: http.StatusForbidden,
+	skillett.EIPNOTALLOWED:      http.StatusForbidden,
 	skillett.EPLANLIMIT:         http.StatusForbidden,
 	skillett.EFORBIDDEN:         http.StatusForbidden,
 	skillett.ENOTFOUND:          http.StatusNotFound,

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
+	"net/netip"
 
 	"github.com/maypok86/otter/v2"
 
@@ -234,7 +235,16 @@ func handleVerify(svc *service.Service, tokens []string) http.Handler {
 				return
 			}
 		}
-		res, err := svc.VerifyKey(r.Context(), *req.Key, scope)
+		vr := skillett.VerifyRequest{Key: *req.Key, Scope: scope}
+		if req.IP != nil {
+			a, err := netip.ParseAddr(*req.IP)
+			if err != nil || a.Zone() != "" {
+				fail(w, r, skillett.Errorf(skillett.EINVALID, "Field \"ip\" must be an IPv4 or IPv6 address."))
+				return
+			}
+			vr.Addr = a
+		}
+		res, err := svc.Verify(r.Context(), vr)
 		if err != nil {
 			fail(w, r, err)
 			return

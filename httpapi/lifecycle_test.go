@@ -40,7 +40,7 @@ func expectFields(t *testing.T, what string, m map[string]any, fields ...string)
 func TestKeyDetail(t *testing.T) {
 	e := newEnv(t)
 	auth := session(e.user("a@example.com", skillett.PlanPro))
-	id, full := e.createKey(auth, map[string]any{"name": "Edge",
+	id, _ := e.createKey(auth, map[string]any{"name": "Edge",
 		"ip_allowlist": []string{"203.0.113.7", "10.1.2.3/8", "2001:db8::1/32", "::ffff:192.0.2.1"},
 		"rate_limit":   map[string]any{"limit": 100, "window_seconds": 60}})
 
@@ -61,8 +61,8 @@ func TestKeyDetail(t *testing.T) {
 		expectFields(t, "GET /api-keys item", k, detailFields[:8]...)
 	}
 
-	plainID, _ := e.createKey(auth, map[string]any{"name": "Plain"})
-	r = e.detail(bearer(full), plainID) // any full-access key may read
+	plainID, plainFull := e.createKey(auth, map[string]any{"name": "Plain"})
+	r = e.detail(bearer(plainFull), plainID) // any full-access key may read
 	r.expectStatus(t, http.StatusOK)
 	if r.json["ip_allowlist"] != nil || r.json["rate_limit"] != nil {
 		t.Errorf("plain key: got %s, want null ip_allowlist and rate_limit", r.body)

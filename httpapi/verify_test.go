@@ -26,7 +26,7 @@ func TestVerify(t *testing.T) {
 	t.Run("Valid", func(t *testing.T) {
 		r := e.do("POST", "/verify", map[string]any{"key": all, "scope": "github"}, svc)
 		r.expectStatus(t, http.StatusOK)
-		want := fmt.Sprintf("map[code:valid expires_at:<nil> key_id:%s plan:pro scopes:[*] user_id:%s valid:true]", allID, me.json["id"])
+		want := fmt.Sprintf("map[code:valid expires_at:<nil> key_id:%s plan:pro rate_limit:<nil> scopes:[*] user_id:%s valid:true]", allID, me.json["id"])
 		if got := fmt.Sprint(r.json); got != want {
 			t.Errorf("got %s, want %s", got, want)
 		}

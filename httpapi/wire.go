@@ -211,6 +211,7 @@ func NewRollKeyResponse(old, newKey *skillett.Key, full string) RollKeyResponse 
 type VerifyRequest struct {
 	Key   *string `json:"key"`
 	Scope *string `json:"scope"`
+	IP    *string `json:"ip"` // the address of the caller's client (SPEC §9)
 }
 
 // VerifyResponse is the answer of POST /verify (SPEC §6). The key's fields
@@ -224,15 +225,36 @@ type VerifyResponse struct {
 	Plan      string   `json:"plan,omitempty"`
 	Scopes    []string `json:"scopes,omitempty"`
 	ExpiresAt **string `json:"expires_at,omitempty"`
+	// RateLimit is present in a valid answer: null for a key without a
+	// rate limit (SPEC §9).
+	RateLimit **VerifyRateLimit `json:"rate_limit,omitempty"`
+	// RetryAfter is set in a rate_limited answer: seconds until a use is
+	// free again.
+	RetryAfter int `json:"retry_after,omitempty"`
+}
+
+// VerifyRateLimit is a rate-limited key's budget after a valid use.
+type VerifyRateLimit struct {
+	Limit        int `json:"limit"`
+	Remaining    int `json:"remaining"`
+	ResetSeconds int `json:"reset_seconds"`
 }
 
 // NewVerifyResponse is res as POST /verify shows it.
 func NewVerifyResponse(res skillett.Verification) VerifyResponse {
 	out := VerifyResponse{Valid: res.Valid(), Code: string(res.Outcome)}
-	if res.Valid() {
+	switch {
+	case res.Valid():
 		k, u := res.Principal.Key, res.Principal.User
 		exp := optTimestamp(k.ExpiresAt)
 		out.KeyID, out.UserID, out.Plan, out.Scopes, out.ExpiresAt = k.ID, u.ID, string(u.Plan), k.Scopes, &exp
+		var rl *VerifyRateLimit
+		if s := res.RateLimit; s.Limited() {
+			rl = &VerifyRateLimit{Limit: s.Limit, Remaining: s.Remaining, ResetSeconds: s.ResetSeconds()}
+		}
+		out.RateLimit = &rl
+	case res.Outcome == skillett.VerifyRateLimited:
+		out.RetryAfter = int(res.RateLimit.RetryAfter() / time.Second)
 	}
 	return out
 }

@@ -16,7 +16,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/skillett/skillett"
 )
@@ -56,7 +59,10 @@ func BearerToken(r *http.Request) (token string, present bool) {
 
 // Middleware authenticates every request by its Bearer key and passes it on
 // with the principal in its context; anything but a valid, unrevoked,
-// unexpired key gets 401.
+// unexpired key gets 401, a key used from outside its IP allowlist 403
+// ip_not_allowed, and one over its rate limit 429 rate_limited with
+// Retry-After (SPEC §9). Every answer for a rate-limited key carries the
+// RateLimit-Policy and RateLimit headers.
 func Middleware(v skillett.Verifier) func(http.Handler) http.Handler {
 	return RequireScope(v, "")
 }
@@ -72,13 +78,19 @@ func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Han
 				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, "Send an API key as Authorization: Bearer sk_….")
 				return
 			}
-			res, err := v.VerifyKey(r.Context(), token, scope)
+			res, err := v.Verify(r.Context(), skillett.VerifyRequest{Key: token, Scope: scope, Addr: ClientAddr(r)})
+			SetRateLimitHeaders(w.Header(), res.RateLimit)
 			switch {
 			case err != nil:
 				slog.ErrorContext(r.Context(), "keyauth: verification failed", "err", err)
 				WriteError(w, http.StatusInternalServerError, skillett.EINTERNAL, "The API key could not be verified.")
 			case res.Outcome == skillett.VerifyInsufficientScope:
 				WriteError(w, http.StatusForbidden, skillett.EINSUFFICIENTSCOPE, "This API key does not grant the "+scope+" integration.")
+			case res.Outcome == skillett.VerifyIPNotAllowed:
+				WriteError(w, http.StatusForbidden, skillett.EIPNOTALLOWED, skillett.RefusalMessage(res.Outcome))
+			case res.Outcome == skillett.VerifyRateLimited:
+				w.Header().Set("Retry-After", strconv.Itoa(int(res.RateLimit.RetryAfter()/time.Second)))
+				WriteError(w, http.StatusTooManyRequests, skillett.ERATELIMITED, skillett.RefusalMessage(res.Outcome))
 			case !res.Valid():
 				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, skillett.RefusalMessage(res.Outcome))
 			default:
@@ -86,6 +98,31 @@ func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Han
 			}
 		})
 	}
+}
+
+// ClientAddr returns the address of the client that sent r: the TCP peer,
+// unmapped (an IPv4 client seen as ::ffff:a.b.c.d is a.b.c.d).
+func ClientAddr(r *http.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(r.RemoteAddr)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap().WithZone("")
+}
+
+// SetRateLimitHeaders sets the RateLimit-Policy and RateLimit headers of
+// SPEC §9 for a rate-limited key's budget s; it does nothing when the key
+// has no rate limit. The policy is left out when the window is unknown
+// (client.Verifier's answers do not carry it).
+func SetRateLimitHeaders(h http.Header, s skillett.RateLimitStatus) {
+	if !s.Limited() {
+		return
+	}
+	var buf [64]byte
+	if s.Window > 0 {
+		h["Ratelimit-Policy"] = []string{string(s.AppendPolicy(buf[:0]))}
+	}
+	h["Ratelimit"] = []string{string(s.AppendState(buf[:0]))}
 }
 
 // WriteError writes a JSON error body; 401 answers carry

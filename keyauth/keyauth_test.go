@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/keyauth"
@@ -40,8 +41,8 @@ func TestBearerToken(t *testing.T) {
 // verifierFunc adapts a function to skillett.Verifier.
 type verifierFunc func(ctx context.Context, key, scope string) (skillett.Verification, error)
 
-func (f verifierFunc) VerifyKey(ctx context.Context, key, scope string) (skillett.Verification, error) {
-	return f(ctx, key, scope)
+func (f verifierFunc) Verify(ctx context.Context, req skillett.VerifyRequest) (skillett.Verification, error) {
+	return f(ctx, req.Key, req.Scope)
 }
 
 // When the verifier cannot answer, the request is refused with 500, never
@@ -66,6 +67,7 @@ func TestRefusals(t *testing.T) {
 	for outcome, want := range map[skillett.Outcome]int{
 		skillett.VerifyMalformed: 401, skillett.VerifyNotFound: 401, skillett.VerifyRevoked: 401,
 		skillett.VerifyExpired: 401, skillett.VerifyInsufficientScope: 403,
+		skillett.VerifyIPNotAllowed: 403, skillett.VerifyRateLimited: 429,
 	} {
 		v := verifierFunc(func(context.Context, string, string) (skillett.Verification, error) {
 			return skillett.Verification{Outcome: outcome}, nil
@@ -79,6 +81,58 @@ func TestRefusals(t *testing.T) {
 		}
 		if want == 401 && w.Header().Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: no WWW-Authenticate", outcome)
+		}
+		if want == 429 && w.Header().Get("Retry-After") != "1" {
+			t.Errorf("%s: Retry-After %q, want 1", outcome, w.Header().Get("Retry-After"))
+		}
+	}
+}
+
+// Every answer for a rate-limited key carries its budget.
+func TestRateLimitHeaders(t *testing.T) {
+	for _, c := range []struct {
+		outcome            skillett.Outcome
+		status             int
+		policy, state, ra string
+	}{
+		{skillett.VerifyValid, 200, `"key";q=5;w=60`, `"key";r=4;t=60`, ""},
+		{skillett.VerifyInsufficientScope, 403, `"key";q=5;w=60`, `"key";r=4;t=60`, ""},
+		{skillett.VerifyRateLimited, 429, `"key";q=5;w=60`, `"key";r=0;t=60`, "60"},
+	} {
+		v := verifierFunc(func(context.Context, string, string) (skillett.Verification, error) {
+			res := skillett.Verification{Outcome: c.outcome, RateLimit: skillett.RateLimitStatus{Limit: 5, Window: time.Minute, Remaining: 4, Reset: 59500 * time.Millisecond}}
+			if c.outcome == skillett.VerifyRateLimited {
+				res.RateLimit.Remaining = 0
+			}
+			if c.outcome == skillett.VerifyValid {
+				res.Principal = &skillett.Principal{}
+			}
+			return res, nil
+		})
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Authorization", "Bearer sk_whatever")
+		w := httptest.NewRecorder()
+		keyauth.RequireScope(v, "github")(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})).ServeHTTP(w, r)
+		h := w.Header()
+		if w.Code != c.status || h.Get("RateLimit-Policy") != c.policy || h.Get("RateLimit") != c.state || h.Get("Retry-After") != c.ra {
+			t.Errorf("%s: got %d, policy %q, state %q, Retry-After %q; want %d, %q, %q, %q", c.outcome, w.Code,
+				h.Get("RateLimit-Policy"), h.Get("RateLimit"), h.Get("Retry-After"), c.status, c.policy, c.state, c.ra)
+		}
+	}
+}
+
+func TestClientAddr(t *testing.T) {
+	for remote, want := range map[string]string{
+		"203.0.113.7:4000":          "203.0.113.7",
+		"[::ffff:203.0.113.7]:4000": "203.0.113.7",
+		"[2001:db8::1]:4000":        "2001:db8::1",
+		"[fe80::1%eth0]:4000":       "fe80::1",
+		"garbage":                   "invalid IP",
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		if got := keyauth.ClientAddr(r).String(); got != want {
+			t.Errorf("ClientAddr(%q) = %s, want %s", remote, got, want)
 		}
 	}
 }

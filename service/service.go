@@ -6,7 +6,7 @@
 //
 // The HTTP API, the dashboard, the CLI and the Go middleware all go through
 // it, so that every rule lives in one place. It imports the root package,
-// apikey and well-kept libraries only.
+// apikey, ratelimit and well-kept libraries only.
 package service
 
 import (
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/ratelimit"
 )
 
 // Config configures a Service. Zero values take the defaults noted.
@@ -51,6 +52,10 @@ type Config struct {
 	// UsageFlushInterval is how often coalesced last_used_at values are
 	// written (default 1 s).
 	UsageFlushInterval time.Duration
+
+	// Limiter enforces keys' rate limits (default: a ratelimit.Memory, for
+	// one process; a ratelimit.Redis shares them among processes).
+	Limiter ratelimit.Limiter
 
 	// OnVerify, if set, is called after each key verification with its
 	// outcome and whether the cache answered. It must be fast.
@@ -95,6 +100,9 @@ func New(cfg Config) *Service {
 	setDefault(&cfg.ChangePollInterval, 50*time.Millisecond)
 	setDefault(&cfg.UsageFlushInterval, time.Second)
 	setDefault(&cfg.ChangeHintInterval, time.Millisecond)
+	if cfg.Limiter == nil {
+		cfg.Limiter = ratelimit.NewMemory()
+	}
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
 	}

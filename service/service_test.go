@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"context"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -153,7 +154,7 @@ func TestVerifyOutcomes(t *testing.T) {
 	if got := verify(t, svc, expiring, ""); got != skillett.VerifyExpired {
 		t.Errorf("at expires_at: got %q, want expired", got)
 	}
-	if _, err := svc.KeyPrincipal(t.Context(), expiring); skillett.ErrorCode(err) != skillett.EUNAUTHORIZED {
+	if _, err := svc.KeyPrincipal(t.Context(), expiring, netip.Addr{}); skillett.ErrorCode(err) != skillett.EUNAUTHORIZED {
 		t.Errorf("KeyPrincipal of an expired key: got %v, want unauthorized", err)
 	}
 }

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"net/netip"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/apikey"
+	"github.com/skillett/skillett/ratelimit"
 )
 
 // cacheTTL bounds how long a cached answer lives even if no change is ever
@@ -43,6 +45,7 @@ type verifier struct {
 	store    skillett.Store
 	now      func() time.Time
 	usage    *usageRecorder
+	limiter  ratelimit.Limiter
 	onVerify func(skillett.Outcome, bool)
 	poll     time.Duration
 	log      interface{ Warn(string, ...any) }
@@ -71,7 +74,7 @@ type verifier struct {
 var epoch = time.Now()
 
 func newVerifier(s *Service, cfg Config) *verifier {
-	v := &verifier{store: cfg.Store, now: cfg.Now, usage: s.usage, onVerify: cfg.OnVerify, poll: cfg.ChangePollInterval, log: cfg.Logger}
+	v := &verifier{store: cfg.Store, now: cfg.Now, usage: s.usage, limiter: cfg.Limiter, onVerify: cfg.OnVerify, poll: cfg.ChangePollInterval, log: cfg.Logger}
 	v.hint, _ = cfg.Store.(skillett.ChangeHint)
 	v.hintEvery = cfg.ChangeHintInterval
 	if !cfg.NoCache {
@@ -87,32 +90,38 @@ func newVerifier(s *Service, cfg Config) *verifier {
 	return v
 }
 
-// VerifyKey implements skillett.Verifier. A valid verification counts as a
-// use of the key (last_used_at).
+// Verify implements skillett.Verifier. A valid verification counts as a
+// use of the key (last_used_at); every verification of a key that exists
+// is counted in its usage.
+func (s *Service) Verify(ctx context.Context, req skillett.VerifyRequest) (skillett.Verification, error) {
+	return s.verifier.verify(ctx, req)
+}
+
+// VerifyKey verifies a key presented from an unknown address (a key with
+// an IP allowlist is refused): Verify without Addr.
 func (s *Service) VerifyKey(ctx context.Context, fullKey, scope string) (skillett.Verification, error) {
-	return s.verifier.verify(ctx, fullKey, scope)
+	return s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Scope: scope})
 }
 
-// KeyPrincipal authenticates a request by its key: the principal, or
-// EUNAUTHORIZED saying why the key is refused.
-func (s *Service) KeyPrincipal(ctx context.Context, fullKey string) (*skillett.Principal, error) {
-	res, err := s.verifier.verify(ctx, fullKey, "")
-	if err != nil {
-		return nil, err
+// KeyPrincipal authenticates a request by its key, presented from addr.
+// The verification is returned also when the key is refused, for the
+// rate-limit headers of the answer; the error says why it was refused:
+// EUNAUTHORIZED, EIPNOTALLOWED, or ERATELIMITED with RetryAfter.
+func (s *Service) KeyPrincipal(ctx context.Context, fullKey string, addr netip.Addr) (skillett.Verification, error) {
+	res, err := s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Addr: addr})
+	if err != nil || res.Valid() {
+		return res, err
 	}
-	if !res.Valid() {
-		return nil, skillett.Errorf(skillett.EUNAUTHORIZED, "%s", skillett.RefusalMessage(res.Outcome))
-	}
-	return res.Principal, nil
+	return res, refusal(res)
 }
 
-func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Verification, error) {
-	if !apikey.Valid(full) {
+func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest) (skillett.Verification, error) {
+	if !apikey.Valid(req.Key) {
 		v.report(skillett.VerifyMalformed, false)
 		return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
 	}
 	v.catchUp(ctx)
-	h := apikey.Hash(full)
+	h := apikey.Hash(req.Key)
 	e, hit, err := v.lookup(ctx, h)
 	if err != nil {
 		return skillett.Verification{}, err
@@ -129,10 +138,19 @@ func (v *verifier) verify(ctx context.Context, full, scope string) (skillett.Ver
 		res.Outcome = skillett.VerifyRevoked
 	case k.Expired(now):
 		res.Outcome = skillett.VerifyExpired
-	case scope != "" && !skillett.HasScope(k.Scopes, scope):
+	case !skillett.AllowsAddr(k.IPAllowlist, req.Addr):
+		res.Outcome = skillett.VerifyIPNotAllowed
+	case req.Scope != "" && !skillett.HasScope(k.Scopes, req.Scope):
 		res = skillett.Verification{Outcome: skillett.VerifyInsufficientScope, Principal: e.principal}
 	default:
 		res = skillett.Verification{Outcome: skillett.VerifyValid, Principal: e.principal}
+	}
+	if k.RateLimit != nil {
+		if err := v.limit(ctx, k, &res, now); err != nil {
+			return skillett.Verification{}, err
+		}
+	}
+	if res.Outcome == skillett.VerifyValid {
 		v.usage.record(e, now)
 	}
 	v.usage.count(e, res.Outcome, now)

@@ -42,6 +42,7 @@ var serveCommand = command{
 			return nil
 		})
 		debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
+		usage := addUsageFlags(fs)
 		logFormat := fs.String("log-format", "text", "log format: text or json (env SKILLETT_LOG_FORMAT)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -63,7 +64,7 @@ var serveCommand = command{
 			if *cacheSize < 0 {
 				return usagef("--cache-size must be 0 (no cache) or more, got %d", *cacheSize)
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log})
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage})
 		}
 	},
 }
@@ -79,6 +80,7 @@ type serveConfig struct {
 	debugAddr    string
 	integrations []string
 	log          *slog.Logger
+	usage        *usageFlags
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: stop
@@ -95,13 +97,20 @@ func serve(ctx context.Context, c serveConfig) error {
 	if pg, ok := store.(*postgres.Store); ok {
 		registerPoolMetrics(metrics.Registry, pg.Pool())
 	}
+	limiter, closeLimiter, err := c.usage.limiter(ctx, store, metrics.Registry, c.log)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
 	svc := service.New(service.Config{
-		Store:     store,
-		Limits:    c.limits,
-		Logger:    c.log,
-		CacheSize: c.cacheSize,
-		NoCache:   c.cacheSize == 0,
-		OnVerify:  metrics.ObserveVerification,
+		Store:              store,
+		Limits:             c.limits,
+		Logger:             c.log,
+		CacheSize:          c.cacheSize,
+		NoCache:            c.cacheSize == 0,
+		Limiter:            limiter,
+		UsageFlushInterval: c.usage.flush,
+		OnVerify:           metrics.ObserveVerification,
 	})
 	if err := svc.Start(ctx); err != nil {
 		return err
@@ -155,7 +164,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
 	if err := svc.Close(sctx); err != nil {
-		c.log.Error("flushing last_used_at on shutdown failed", "err", err)
+		c.log.Error("flushing last_used_at and usage counts on shutdown failed", "err", err)
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
 	c.log.Info("stopped")

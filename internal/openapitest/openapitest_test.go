@@ -207,7 +207,7 @@ func me(auth string) string {
 	})
 }
 
-const validVerify = `{"valid":true,"code":"valid","key_id":"key_abc123","user_id":"usr_8f3k2m9q1x","plan":"pro","scopes":["github"],"expires_at":"2027-01-01T00:00:00Z"}`
+const validVerify = `{"valid":true,"code":"valid","key_id":"key_abc123","user_id":"usr_8f3k2m9q1x","plan":"pro","scopes":["github"],"expires_at":"2027-01-01T00:00:00Z","rate_limit":null}`
 
 func errBody(code string) string {
 	return fmt.Sprintf(`{"error":%q,"message":"Something went wrong."}`, code)

@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skillett/skillett/internal/loudskip"
+)
+
+// requireRedis returns the URL of the test Redis (SKILLETT_TEST_REDIS,
+// default redis://127.0.0.1:6379/0); without one the test is skipped,
+// except under CI=true, where it fails.
+func requireRedis(t *testing.T) string {
+	t.Helper()
+	url, addr := os.Getenv("SKILLETT_TEST_REDIS"), "127.0.0.1:6379"
+	if url == "" {
+		url = "redis://" + addr + "/0"
+	}
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no Redis at %s (CI=true: required): %v", addr, err)
+		}
+		loudskip.Skip(t, "Redis", "no Redis at "+addr)
+	}
+	c.Close()
+	return url
+}
+
+// A burst of 10 × limit spread over two processes sharing Redis lets
+// between limit and 1.1 × limit uses through (SPEC §9).
+func TestRateLimitAcrossProcesses(t *testing.T) {
+	redis := requireRedis(t)
+	db := filepath.Join(t.TempDir(), "shared.db")
+	cli(t, "", "migrate", "--db", db)
+	a := startServer(t, db, "--redis", redis)
+	b := startServer(t, db, "--redis", redis)
+	u := newUser(t, db, a, "pro")
+	const limit = 20
+	body, _ := json.Marshal(map[string]any{"name": "shared", "rate_limit": map[string]any{"limit": limit, "window_seconds": 3600}})
+	res, err := u.HTTPClient.Post(a.URL+"/api-keys", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created struct {
+		FullKey string `json:"full_key"`
+	}
+	json.NewDecoder(res.Body).Decode(&created)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated || created.FullKey == "" {
+		t.Fatalf("POST /api-keys with a rate limit: %d", res.StatusCode)
+	}
+
+	var ok, limited atomic.Int64
+	var wg sync.WaitGroup
+	for i := range 10 * limit {
+		wg.Go(func() {
+			s := []*server{a, b}[i%2]
+			req, _ := http.NewRequestWithContext(t.Context(), "GET", s.URL+"/me", nil)
+			req.Header.Set("Authorization", "Bearer "+created.FullKey)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			res.Body.Close()
+			switch res.StatusCode {
+			case http.StatusOK:
+				ok.Add(1)
+			case http.StatusTooManyRequests:
+				limited.Add(1)
+			default:
+				t.Errorf("GET /me: %d", res.StatusCode)
+			}
+		})
+	}
+	wg.Wait()
+	if n := ok.Load(); n < limit || n > limit*11/10 || ok.Load()+limited.Load() != 10*limit {
+		t.Fatalf("%d uses over two processes of a key limited to %d: %d passed, %d rate limited; want %d to %d passed",
+			10*limit, limit, n, limited.Load(), limit, limit*11/10)
+	}
+	t.Logf("%d uses over two processes sharing Redis, limit %d: %d passed", 10*limit, limit, ok.Load())
+}

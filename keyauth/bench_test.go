@@ -1,0 +1,90 @@
+package keyauth_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/keyauth"
+	"github.com/skillett/skillett/service"
+	"github.com/skillett/skillett/sqlite"
+)
+
+// discardWriter is a ResponseWriter that keeps headers and drops the rest,
+// so that the benchmarks measure the handlers, not a recorder.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+var body = []byte(`{"ok":true}` + "\n")
+
+// bare is the handler the middleware guards: it answers the same bytes
+// with and without it.
+var bare = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
+
+// benchService is a service on SQLite with a user and a key created by
+// req. Its clock moves 1 µs per reading, so that a key limited to a
+// million uses a second is never refused however fast the loop runs.
+func benchService(b *testing.B, req skillett.KeyRequest) (*service.Service, string) {
+	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ticks atomic.Int64
+	t0 := time.Now()
+	svc := service.New(service.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now: func() time.Time { return t0.Add(time.Duration(ticks.Add(1)) * time.Microsecond) }})
+	if err := svc.Start(b.Context()); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { svc.Close(context.Background()); st.Close() })
+	u, err := svc.CreateUser(b.Context(), "bench@example.com", "", skillett.PlanPro)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, full, err := svc.CreateKey(b.Context(), u.ID, req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return svc, full
+}
+
+func benchHandler(b *testing.B, h http.Handler, key string) {
+	r := httptest.NewRequest("GET", "/", nil) // from 192.0.2.1
+	if key != "" {
+		r.Header.Set("Authorization", "Bearer "+key)
+	}
+	w := &discardWriter{h: http.Header{}}
+	h.ServeHTTP(w, r)
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		h.ServeHTTP(w, r)
+	}
+	if _, ok := w.h["Ratelimit"]; ok != (key != "" && b.Name() != "BenchmarkMiddleware/plain_key") {
+		b.Fatalf("RateLimit header present: %v", ok)
+	}
+}
+
+// BenchmarkMiddleware compares keyauth.Middleware in front of a handler
+// with the handler alone (the in-process side of the ≥ 97% goal of issue
+// 13): a plain key, and a key with an IP allowlist and a rate limit, whose
+// use is also counted.
+func BenchmarkMiddleware(b *testing.B) {
+	allow, _ := skillett.ParseIPAllowlist([]string{"10.0.0.0/8", "192.0.2.0/24"})
+	plain, plainKey := benchService(b, skillett.KeyRequest{Name: "plain"})
+	limited, limitedKey := benchService(b, skillett.KeyRequest{Name: "limited", IPAllowlist: allow,
+		RateLimit: &skillett.RateLimit{Limit: 1_000_000, Window: time.Second}})
+	b.Run("bare", func(b *testing.B) { benchHandler(b, bare, "") })
+	b.Run("plain_key", func(b *testing.B) { benchHandler(b, keyauth.Middleware(plain)(bare), plainKey) })
+	b.Run("allowlist_ratelimit_usage", func(b *testing.B) { benchHandler(b, keyauth.Middleware(limited)(bare), limitedKey) })
+}
