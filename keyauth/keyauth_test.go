@@ -91,8 +91,8 @@ func TestRefusals(t *testing.T) {
 // Every answer for a rate-limited key carries its budget.
 func TestRateLimitHeaders(t *testing.T) {
 	for _, c := range []struct {
-		outcome            skillett.Outcome
-		status             int
+		outcome           skillett.Outcome
+		status            int
 		policy, state, ra string
 	}{
 		{skillett.VerifyValid, 200, `"key";q=5;w=60`, `"key";r=4;t=60`, ""},
