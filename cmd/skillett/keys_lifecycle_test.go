@@ -19,6 +19,10 @@ func TestKeysUpdateAndRoll(t *testing.T) {
 	if d["name"] != "deploy" || len(d["scopes"].([]any)) != 2 || d["expires_at"] != "2099-01-01T00:00:00Z" || len(d) != 12 {
 		t.Errorf("keys update: got %v", d)
 	}
+	d = decodeJSON(t, mustCLI(t, "", "keys", "update", id, "--db", db, "--email", "a@example.com", "--expires-at", "2098-05-01"))
+	if d["expires_at"] != "2098-05-01T00:00:00Z" {
+		t.Errorf("keys update --expires-at DATE: got %v", d["expires_at"])
+	}
 	d = decodeJSON(t, mustCLI(t, "", "keys", "update", id, "--db", db, "--email", "a@example.com", "--expires-at", "none"))
 	if d["expires_at"] != nil || d["name"] != "deploy" {
 		t.Errorf("keys update --expires-at none: got %v", d)
