@@ -260,6 +260,29 @@ func (s suite) rollKey(t *testing.T) {
 		extra, _ := NewKey(u.ID, T0.Add(time.Second))
 		wantCode(t, "CreateKey after the roll", st.CreateKey(t.Context(), extra, limits), skillett.EPLANLIMIT)
 	})
+	t.Run("RollRacingCreatesAtPlanLimit", func(t *testing.T) {
+		// One roll and many creates at once for a Free user at the limit:
+		// the roll succeeds, every create is refused, whichever commits
+		// first.
+		st := s.open(t)
+		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+		limits := skillett.DefaultPlanLimits()
+		k, _ := NewKey(u.ID, T0)
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits), "")
+		const n = 10
+		errs := Race(n, func(i int) error {
+			nk, _ := NewKey(u.ID, T0)
+			if i == 0 {
+				_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(time.Hour, T0))
+				return err
+			}
+			return st.CreateKey(t.Context(), nk, limits)
+		})
+		wantCode(t, "the roll", errs[0], "")
+		if ok, refused := CountCodes(t, errs[1:], skillett.EPLANLIMIT); ok != 0 || refused != n-1 {
+			t.Fatalf("creates racing a roll at the limit: %d succeeded, %d refused; want 0 and %d", ok, refused, n-1)
+		}
+	})
 	t.Run("ConcurrentRollsOneWins", func(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
