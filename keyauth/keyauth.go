@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/skillett/skillett"
 )
@@ -79,7 +80,11 @@ func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Han
 				return
 			}
 			res, err := v.Verify(r.Context(), skillett.VerifyRequest{Key: token, Scope: scope, Addr: ClientAddr(r)})
-			SetRateLimitHeaders(w.Header(), res.RateLimit)
+			var ac *authContext
+			if res.RateLimit.Limited() || res.Valid() {
+				ac = &authContext{Context: r.Context(), p: res.Principal}
+				ac.setRateLimitHeaders(w.Header(), res.RateLimit)
+			}
 			switch {
 			case err != nil:
 				slog.ErrorContext(r.Context(), "keyauth: verification failed", "err", err)
@@ -94,7 +99,7 @@ func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Han
 			case !res.Valid():
 				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, skillett.RefusalMessage(res.Outcome))
 			default:
-				next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), res.Principal)))
+				next.ServeHTTP(w, r.WithContext(ac))
 			}
 		})
 	}
@@ -108,6 +113,45 @@ func ClientAddr(r *http.Request) netip.Addr {
 		return netip.Addr{}
 	}
 	return ap.Addr().Unmap().WithZone("")
+}
+
+// authContext is the context of a request that presented a key: its
+// parent and the principal, plus room for the values of the rate-limit
+// headers. One allocation thus carries everything the middleware adds to
+// a request but net/http's copy of the request itself.
+type authContext struct {
+	context.Context
+	p   *skillett.Principal
+	hdr [2]string // RateLimit-Policy and RateLimit, when set
+	buf [64]byte  // their bytes
+}
+
+func (c *authContext) Value(key any) any {
+	if key == (principalKey{}) {
+		return c.p
+	}
+	return c.Context.Value(key)
+}
+
+// setRateLimitHeaders is SetRateLimitHeaders with the values' storage in
+// c: the strings point into c.buf, which nothing writes again.
+func (c *authContext) setRateLimitHeaders(h http.Header, s skillett.RateLimitStatus) {
+	if !s.Limited() {
+		return
+	}
+	b := s.AppendPolicy(c.buf[:0])
+	n := len(b)
+	b = s.AppendState(b)
+	if len(b) > len(c.buf) { // cannot happen with SPEC's bounds; stay correct anyway
+		SetRateLimitHeaders(h, s)
+		return
+	}
+	if s.Window > 0 {
+		c.hdr[0] = unsafe.String(&c.buf[0], n)
+		h["Ratelimit-Policy"] = c.hdr[0:1:1]
+	}
+	c.hdr[1] = unsafe.String(&c.buf[n], len(b)-n)
+	h["Ratelimit"] = c.hdr[1:2:2]
 }
 
 // SetRateLimitHeaders sets the RateLimit-Policy and RateLimit headers of
