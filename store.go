@@ -18,25 +18,30 @@ type Change struct {
 // implement it with identical behaviour, checked by the storetest suite.
 // Times passed in are stored to the second; times returned are UTC.
 type Store interface {
+	// Every method that takes an *Event writes it in the transaction of
+	// its change, completing the fields noted; a nil event writes none.
+
 	// CreateUser inserts u (ID, Email, Plan, PasswordHash, CreatedAt set by
-	// the caller). ECONFLICT if the email is taken.
-	CreateUser(ctx context.Context, u *User) error
+	// the caller) and e with UserID. ECONFLICT if the email is taken.
+	CreateUser(ctx context.Context, u *User, e *Event) error
 	// UserByEmail returns the user with this (normalized) email. ENOTFOUND.
 	UserByEmail(ctx context.Context, email string) (*User, error)
 	// UserByID returns the user with this id. ENOTFOUND.
 	UserByID(ctx context.Context, id string) (*User, error)
 	// SetUserPlan changes a user's plan, records a Change for the user and
-	// returns the updated user. ENOTFOUND.
-	SetUserPlan(ctx context.Context, email string, plan Plan) (*User, error)
+	// returns the updated user. If the plan changed it writes e with UserID
+	// and Data {"from", "to"}. ENOTFOUND.
+	SetUserPlan(ctx context.Context, email string, plan Plan, e *Event) (*User, error)
 
-	// CreateSession inserts s.
-	CreateSession(ctx context.Context, s *Session) error
+	// CreateSession inserts s, and e with UserID.
+	CreateSession(ctx context.Context, s *Session, e *Event) error
 	// SessionUser returns the session with this token hash and its user if
 	// the session has not expired at now. ENOTFOUND otherwise.
 	SessionUser(ctx context.Context, tokenHash [32]byte, now time.Time) (*Session, *User, error)
-	// DeleteSession deletes the session with this token hash; deleting a
-	// missing session is not an error.
-	DeleteSession(ctx context.Context, tokenHash [32]byte) error
+	// DeleteSession deletes the session with this token hash and writes e
+	// with the session's UserID; deleting a missing session is not an
+	// error, and writes nothing.
+	DeleteSession(ctx context.Context, tokenHash [32]byte, e *Event) error
 
 	// ReserveLoginAttempt atomically counts the failed logins for email in
 	// (now-window, now] and, if fewer than max, records this attempt as a
@@ -52,16 +57,24 @@ type Store interface {
 	// already holds as many counted keys (Key.Counted: active, not rolled)
 	// at k.CreatedAt as limits allow for their plan: then EPLANLIMIT. The
 	// count and the insert are atomic, also across processes. ENOTFOUND if
-	// the user does not exist.
-	CreateKey(ctx context.Context, k *Key, limits PlanLimits) error
+	// the user does not exist. It writes e with UserID and KeyID.
+	CreateKey(ctx context.Context, k *Key, limits PlanLimits, e *Event) error
 	// ListKeys returns the user's keys, revoked and expired ones included,
 	// newest first (the later-created first within one second).
 	ListKeys(ctx context.Context, userID string) ([]*Key, error)
 	// KeyByHash returns the key with this hash and its owner. ENOTFOUND.
 	KeyByHash(ctx context.Context, hash [32]byte) (*Key, *User, error)
-	// RevokeKey sets revoked_at to now unless already set, and records a
-	// Change for the key. ENOTFOUND if the user has no key with this id.
-	RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error
+	// RevokeKey sets revoked_at to now and revocation_reason to
+	// ReasonRevoked unless already revoked, then also writing e with
+	// UserID and KeyID, and records a Change for the key. ENOTFOUND if the
+	// user has no key with this id.
+	RevokeKey(ctx context.Context, userID, keyID string, now time.Time, e *Event) error
+	// RevokeLeakedKeys revokes, at now and with ReasonLeaked, each key
+	// whose hash is reported in leaks and is not revoked yet, writing a
+	// key.leaked event (Data "source" and "url", actor of ctx) and a
+	// Change for it. ours[i] reports whether leaks[i] is one of our keys,
+	// revoked before or not; a second report changes nothing.
+	RevokeLeakedKeys(ctx context.Context, leaks []Leak, now time.Time) (ours []bool, err error)
 	// KeyByID returns the user's key with this id. ENOTFOUND, also for
 	// another user's key.
 	KeyByID(ctx context.Context, userID, keyID string) (*Key, error)
@@ -72,7 +85,9 @@ type Store interface {
 	// update runs inside the transaction and must not do I/O; its error is
 	// returned as is, and nothing is written. changed names the fields
 	// that changed (for the audit log). ENOTFOUND.
-	UpdateKey(ctx context.Context, userID, keyID string, update func(k *Key) (changed []string, err error)) (*Key, error)
+	// If any field changed it writes e with UserID, KeyID and Data
+	// {"fields": changed}.
+	UpdateKey(ctx context.Context, userID, keyID string, e *Event, update func(k *Key) (changed []string, err error)) (*Key, error)
 	// RollKey replaces the user's key keyID by newKey in one transaction:
 	// it reads the old key (locked, so that of concurrent rolls from any
 	// process exactly one succeeds), calls roll(old, newKey) (normally
@@ -81,10 +96,23 @@ type Store interface {
 	// replaced_by, records a Change for the old key and returns it. roll
 	// runs inside the transaction and must not do I/O; its error is
 	// returned as is, and nothing is written. ENOTFOUND.
-	RollKey(ctx context.Context, userID, keyID string, newKey *Key, roll func(old, newKey *Key) error) (*Key, error)
+	// It writes e with UserID, KeyID (the old key's) and Data
+	// "new_key_id" added.
+	RollKey(ctx context.Context, userID, keyID string, newKey *Key, e *Event, roll func(old, newKey *Key) error) (*Key, error)
 	// TouchKeys sets last_used_at of each key id to the given time unless
 	// the stored value is later: it never moves backwards.
 	TouchKeys(ctx context.Context, used map[string]time.Time) error
+
+	// RecordEvent writes e alone: for events that record no change of
+	// stored state (a failed login).
+	RecordEvent(ctx context.Context, e *Event) error
+	// Events returns the events of f.UserID's log that f selects, newest
+	// first: by CreatedAt, then Seq.
+	Events(ctx context.Context, f EventFilter) ([]*Event, error)
+	// DeleteEventsBefore deletes at most limit of the events created
+	// before t, oldest first, and returns how many it deleted; callers
+	// repeat it so that no statement holds locks for long.
+	DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 
 	// Changes returns the change log entries after seq, oldest first, at
 	// most limit of them.

@@ -43,7 +43,9 @@ func (d *Dashboard) authed(next userFunc) http.HandlerFunc {
 		p, err := d.svc.SessionPrincipal(r.Context(), token)
 		switch skillett.ErrorCode(err) {
 		case "":
-			next(w, r, p.User)
+			a := skillett.ActorFrom(r.Context())
+			a.Type, a.ID = skillett.ActorSession, ""
+			next(w, r.WithContext(skillett.WithActor(r.Context(), a)), p.User)
 		case skillett.EUNAUTHORIZED:
 			sessioncookie.Clear(w, r, d.secure)
 			d.setFlash(w, r, flash{kind: flashSessionEnded})

@@ -43,7 +43,8 @@ func (a authenticator) any(next http.Handler) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(keyauth.WithPrincipal(r.Context(), p)))
+		ctx := keyauth.WithPrincipal(r.Context(), p)
+		next.ServeHTTP(w, r.WithContext(skillett.WithActor(ctx, principalActor(ctx, p))))
 	})
 }
 

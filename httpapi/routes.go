@@ -28,4 +28,6 @@ func addRoutes(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /api-keys/{id}/roll", authn.fullAccess(handleRollKey(svc)))
 
 	mux.Handle("POST /verify", handleVerify(svc, o.ServiceTokens))
+
+	mux.Handle("GET /audit-log", authn.fullAccess(handleAuditLog(svc)))
 }

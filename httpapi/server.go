@@ -55,7 +55,7 @@ func NewServer(o Options) http.Handler {
 	}
 	// Outermost first. Routing comes before the cross-origin check, so that
 	// an unknown path is 404 and a wrong method 405 whatever the origin.
-	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux, o.Pages), refuseCrossOrigin())
+	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux, o.Pages), refuseCrossOrigin(), withActor)
 }
 
 // chain wraps h in the middlewares, the first outermost.

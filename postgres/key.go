@@ -95,7 +95,7 @@ var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
 // READ COMMITTED each count sees the keys committed before it. FOR NO KEY
 // UPDATE is enough for that, and unlike FOR UPDATE it does not block the
 // foreign-key checks of inserts that reference the user (sessions, keys).
-func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits) error {
+func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits, e *skillett.Event) error {
 	created := sec(k.CreatedAt)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var plan skillett.Plan
@@ -117,7 +117,10 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 				return skillett.PlanLimitError(max)
 			}
 		}
-		return insertKey(ctx, tx, k)
+		if err := insertKey(ctx, tx, k); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, k.UserID, k.ID))
 	})
 	return wrap("create key", err)
 }
@@ -179,19 +182,30 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (*skillett.Key, *s
 	return k, &u, nil
 }
 
-// RevokeKey sets revoked_at to now unless it is set already, and records a
-// change for the key, in one transaction. The change is recorded also when
-// the key was revoked before: it is harmless, and keeps the method simple.
-// ENOTFOUND if the user has no key with this id.
-func (s *Store) RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error {
+// RevokeKey sets revoked_at to now unless it is set already, then also
+// writing e, and records a change for the key, in one transaction. The
+// change is recorded also when the key was revoked before: it is harmless,
+// and keeps the method simple. ENOTFOUND if the user has no key with this
+// id.
+func (s *Store) RevokeKey(ctx context.Context, userID, keyID string, now time.Time, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, $1)
-			WHERE id = $2 AND user_id = $3`, sec(now), keyID, userID)
-		if err != nil {
+		var revoked *time.Time
+		// FOR UPDATE: of two revokes at once, one writes the event.
+		err := tx.QueryRow(ctx, `SELECT revoked_at FROM api_keys WHERE id = $1 AND user_id = $2 FOR UPDATE`,
+			keyID, userID).Scan(&revoked)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return errKeyNotFound
+		} else if err != nil {
 			return err
 		}
-		if tag.RowsAffected() == 0 {
-			return errKeyNotFound
+		if revoked == nil {
+			if _, err := tx.Exec(ctx, `UPDATE api_keys SET revoked_at = $1, revocation_reason = $2 WHERE id = $3`,
+				sec(now), skillett.ReasonRevoked, keyID); err != nil {
+				return err
+			}
+			if err := insertEvent(ctx, tx, about(e, userID, keyID)); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, keyID, "")
 	})

@@ -35,14 +35,15 @@ func findKey(ctx context.Context, q querier, userID, keyID, lock string) (*skill
 // FOR UPDATE from the read on, so concurrent changes of one key, from any
 // process, apply one after the other, each to what the last committed.
 // ENOTFOUND.
-func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func(*skillett.Key) ([]string, error)) (*skillett.Key, error) {
+func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, e *skillett.Event, update func(*skillett.Key) ([]string, error)) (*skillett.Key, error) {
 	var k *skillett.Key
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
 		if k, err = findKey(ctx, tx, userID, keyID, "FOR UPDATE"); err != nil {
 			return err
 		}
-		if _, err := update(k); err != nil {
+		changed, err := update(k)
+		if err != nil {
 			return err
 		}
 		a := keyAttrs(k)
@@ -50,6 +51,12 @@ func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func
 			ip_allowlist = $4, rate_limit = $5, rate_window = $6 WHERE id = $7`,
 			k.Name, k.Scopes, secPtr(k.ExpiresAt), a.allowlist, a.rateLimit, a.rateWindow, k.ID); err != nil {
 			return err
+		}
+		if e != nil && len(changed) > 0 {
+			e.Data = map[string]any{"fields": changed}
+			if err := insertEvent(ctx, tx, about(e, userID, k.ID)); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, k.ID, "")
 	})
@@ -63,7 +70,7 @@ func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func
 // row is locked FOR UPDATE before roll sees it, so of concurrent rolls
 // from any process the first commits and the others then read it rolled.
 // ENOTFOUND.
-func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skillett.Key, roll func(old, newKey *skillett.Key) error) (*skillett.Key, error) {
+func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skillett.Key, e *skillett.Event, roll func(old, newKey *skillett.Key) error) (*skillett.Key, error) {
 	var old *skillett.Key
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -79,6 +86,15 @@ func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skill
 		if _, err := tx.Exec(ctx, `UPDATE api_keys SET expires_at = $1, replaced_by = $2 WHERE id = $3`,
 			secPtr(old.ExpiresAt), old.ReplacedBy, old.ID); err != nil {
 			return err
+		}
+		if e != nil {
+			if e.Data == nil {
+				e.Data = map[string]any{}
+			}
+			e.Data["new_key_id"] = newKey.ID
+			if err := insertEvent(ctx, tx, about(e, userID, old.ID)); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, old.ID, "")
 	})

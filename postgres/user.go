@@ -22,11 +22,16 @@ func fixUser(u *skillett.User) { u.CreatedAt = u.CreatedAt.UTC() }
 
 var errUserNotFound = skillett.Errorf(skillett.ENOTFOUND, "User not found.")
 
-// CreateUser inserts u. ECONFLICT if the email is taken.
-func (s *Store) CreateUser(ctx context.Context, u *skillett.User) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, email, plan, password_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5)`,
-		u.ID, u.Email, u.Plan, u.PasswordHash, sec(u.CreatedAt))
+// CreateUser inserts u and e. ECONFLICT if the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *skillett.User, e *skillett.Event) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `INSERT INTO users (id, email, plan, password_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5)`,
+			u.ID, u.Email, u.Plan, u.PasswordHash, sec(u.CreatedAt)); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, u.ID, ""))
+	})
 	// Only the email: a duplicate id stays an internal error.
 	if isUniqueViolation(err, "users_email_key") {
 		return skillett.Errorf(skillett.ECONFLICT, "A user with this email already exists.")
@@ -57,16 +62,27 @@ func (s *Store) findUser(ctx context.Context, op, query string, arg any) (*skill
 }
 
 // SetUserPlan changes the plan of the user with this email and records a
-// change for the user, in one transaction. ENOTFOUND.
-func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Plan) (*skillett.User, error) {
+// change for the user, and e if the plan changed, in one transaction.
+// ENOTFOUND.
+func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Plan, e *skillett.Event) (*skillett.User, error) {
 	var u skillett.User
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `UPDATE users u SET plan = $1 WHERE u.email = $2 RETURNING `+userColumns,
-			plan, email).Scan(userDest(&u)...)
+		var from skillett.Plan
+		err := tx.QueryRow(ctx, `SELECT plan FROM users WHERE email = $1 FOR NO KEY UPDATE`, email).Scan(&from)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return errUserNotFound
 		} else if err != nil {
 			return err
+		}
+		if err := tx.QueryRow(ctx, `UPDATE users u SET plan = $1 WHERE u.email = $2 RETURNING `+userColumns,
+			plan, email).Scan(userDest(&u)...); err != nil {
+			return err
+		}
+		if e != nil && from != plan {
+			e.Data = map[string]any{"from": string(from), "to": string(plan)}
+			if err := insertEvent(ctx, tx, about(e, u.ID, "")); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, "", u.ID)
 	})
@@ -77,17 +93,19 @@ func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Pla
 	return &u, nil
 }
 
-// CreateSession inserts sess, and deletes the user's sessions that have
+// CreateSession inserts sess and e, and deletes the user's sessions that have
 // expired by its creation so that they do not pile up.
-func (s *Store) CreateSession(ctx context.Context, sess *skillett.Session) error {
+func (s *Store) CreateSession(ctx context.Context, sess *skillett.Session, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND expires_at <= $2`,
 			sess.UserID, sec(sess.CreatedAt)); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-			sess.TokenHash[:], sess.UserID, sec(sess.CreatedAt), sec(sess.ExpiresAt))
-		return err
+		if _, err := tx.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+			sess.TokenHash[:], sess.UserID, sec(sess.CreatedAt), sec(sess.ExpiresAt)); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, sess.UserID, ""))
 	})
 	return wrap("create session", err)
 }
@@ -113,9 +131,19 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash [32]byte, now time.Ti
 	return &sess, &u, nil
 }
 
-// DeleteSession deletes the session with this token hash, if any.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte) error {
-	_, err := s.pool.Exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash[:])
+// DeleteSession deletes the session with this token hash, if any, and
+// writes e for its user.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte, e *skillett.Event) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		var userID string
+		err := tx.QueryRow(ctx, `DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id`, tokenHash[:]).Scan(&userID)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, userID, ""))
+	})
 	return wrap("delete session", err)
 }
 

@@ -30,7 +30,7 @@ func (s *Service) CreateKey(ctx context.Context, userID string, req skillett.Key
 		IPAllowlist: req.IPAllowlist,
 		RateLimit:   req.RateLimit,
 	}
-	if err := s.store.CreateKey(ctx, k, s.limits); err != nil {
+	if err := s.store.CreateKey(ctx, k, s.limits, skillett.NewEvent(ctx, skillett.EventKeyCreated, now)); err != nil {
 		return nil, "", err
 	}
 	return k, full, nil
@@ -46,7 +46,8 @@ func (s *Service) ListKeys(ctx context.Context, userID string) ([]*skillett.Key,
 // key is refused from the next request on in this process, and within the
 // change poll interval in every other. ENOTFOUND.
 func (s *Service) RevokeKey(ctx context.Context, userID, keyID string) error {
-	if err := s.store.RevokeKey(ctx, userID, keyID, s.now()); err != nil {
+	now := s.now()
+	if err := s.store.RevokeKey(ctx, userID, keyID, now, skillett.NewEvent(ctx, skillett.EventKeyRevoked, now)); err != nil {
 		return notFoundAsNoSuchKey(err)
 	}
 	s.verifier.forgetKey(keyID)

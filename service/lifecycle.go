@@ -34,7 +34,7 @@ func (s *Service) UpdateKey(ctx context.Context, userID, keyID string, upd skill
 	if err != nil {
 		return nil, err
 	}
-	k, err := s.store.UpdateKey(ctx, userID, keyID, func(k *skillett.Key) ([]string, error) {
+	k, err := s.store.UpdateKey(ctx, userID, keyID, skillett.NewEvent(ctx, skillett.EventKeyUpdated, now), func(k *skillett.Key) ([]string, error) {
 		if err := k.CheckChangeable(now, false); err != nil {
 			return nil, err
 		}
@@ -65,7 +65,9 @@ func (s *Service) RollKey(ctx context.Context, userID, keyID string, grace time.
 		Hash:      apikey.Hash(full),
 		CreatedAt: now.UTC().Truncate(time.Second),
 	}
-	old, err = s.store.RollKey(ctx, userID, keyID, newKey, func(old, nk *skillett.Key) error {
+	e := skillett.NewEvent(ctx, skillett.EventKeyRolled, now)
+	e.Data = map[string]any{"grace_period_seconds": int64(grace / time.Second)}
+	old, err = s.store.RollKey(ctx, userID, keyID, newKey, e, func(old, nk *skillett.Key) error {
 		return skillett.Roll(old, nk, grace, now)
 	})
 	if err != nil {

@@ -56,6 +56,11 @@ type Config struct {
 	// Limiter enforces keys' rate limits (default: a ratelimit.Memory, for
 	// one process; a ratelimit.Redis shares them among processes).
 	Limiter ratelimit.Limiter
+	// AuditRetention is how long audit events are kept (default
+	// DefaultAuditRetention; negative: forever); AuditPruneInterval how
+	// often older ones are deleted (default 1 hour).
+	AuditRetention     time.Duration
+	AuditPruneInterval time.Duration
 
 	// OnVerify, if set, is called after each key verification with its
 	// outcome and whether the cache answered. It must be fast.
@@ -103,6 +108,8 @@ func New(cfg Config) *Service {
 	if cfg.Limiter == nil {
 		cfg.Limiter = ratelimit.NewMemory()
 	}
+	setDefault(&cfg.AuditRetention, DefaultAuditRetention)
+	setDefault(&cfg.AuditPruneInterval, time.Hour)
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
 	}
@@ -131,6 +138,7 @@ func (s *Service) Start(ctx context.Context) error {
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
 	s.wg.Go(func() { s.verifier.followChanges(ctx) })
 	s.wg.Go(func() { s.usage.run(ctx, s.cfg.UsageFlushInterval) })
+	s.wg.Go(func() { s.pruneAuditLog(ctx, s.cfg.AuditPruneInterval) })
 	return nil
 }
 

@@ -33,7 +33,7 @@ func (s *Service) CreateUser(ctx context.Context, email, password string, plan s
 		}
 		u.PasswordHash = hashPassword(password, s.cfg.Password)
 	}
-	if err := s.store.CreateUser(ctx, u); err != nil {
+	if err := s.store.CreateUser(ctx, u, skillett.NewEvent(ctx, skillett.EventUserSignedUp, u.CreatedAt)); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -49,7 +49,7 @@ func (s *Service) Signup(ctx context.Context, email, password string) (*skillett
 	if err != nil {
 		return nil, "", err
 	}
-	token, err := s.newSession(ctx, u)
+	token, err := s.newSession(ctx, u, nil) // signed up: no separate login event
 	return u, token, err
 }
 
@@ -82,20 +82,26 @@ func (s *Service) Login(ctx context.Context, email, password string) (*skillett.
 	case err != nil:
 		return nil, "", err
 	case !checkPassword(password, u.PasswordHash):
+		// The failure itself was counted by ReserveLoginAttempt; the
+		// event only tells the owner.
+		if err := s.store.RecordEvent(ctx, about(skillett.NewEvent(ctx, skillett.EventUserLoginFail, s.now()), u.ID)); err != nil {
+			return nil, "", err
+		}
 		return nil, "", errBadLogin
 	}
 	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
 		return nil, "", err
 	}
-	token, err := s.newSession(ctx, u)
+	token, err := s.newSession(ctx, u, skillett.NewEvent(ctx, skillett.EventUserLoggedIn, s.now()))
 	return u, token, err
 }
 
-func (s *Service) newSession(ctx context.Context, u *skillett.User) (string, error) {
+// newSession creates a session for u, writing e with it.
+func (s *Service) newSession(ctx context.Context, u *skillett.User, e *skillett.Event) (string, error) {
 	token := rand.Text()
 	now := s.now().UTC().Truncate(time.Second)
 	sess := &skillett.Session{TokenHash: sha256.Sum256([]byte(token)), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL)}
-	if err := s.store.CreateSession(ctx, sess); err != nil {
+	if err := s.store.CreateSession(ctx, sess, e); err != nil {
 		return "", err
 	}
 	return token, nil
@@ -109,7 +115,11 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	return s.store.DeleteSession(ctx, sha256.Sum256([]byte(token)))
+	// Whoever holds the session's token acts as the session.
+	a := skillett.ActorFrom(ctx)
+	a.Type, a.ID = skillett.ActorSession, ""
+	e := skillett.NewEvent(skillett.WithActor(ctx, a), skillett.EventUserLoggedOut, s.now())
+	return s.store.DeleteSession(ctx, sha256.Sum256([]byte(token)), e)
 }
 
 // SessionPrincipal returns the principal of a session token.
@@ -152,7 +162,7 @@ func (s *Service) SetPlan(ctx context.Context, email string, plan skillett.Plan)
 	if _, err := skillett.ParsePlan(string(plan)); err != nil {
 		return nil, err
 	}
-	u, err := s.store.SetUserPlan(ctx, email, plan)
+	u, err := s.store.SetUserPlan(ctx, email, plan, skillett.NewEvent(ctx, skillett.EventUserPlanChange, s.now()))
 	if isCode(err, skillett.ENOTFOUND) {
 		return nil, skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s.", email)
 	}

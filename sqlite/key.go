@@ -85,7 +85,7 @@ var errKeyNotFound = skillett.Errorf(skillett.ENOTFOUND, "API key not found.")
 // transaction holds the database's write lock from its first statement, so
 // the count and the insert are atomic across connections and processes.
 // ENOTFOUND if the user does not exist.
-func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits) error {
+func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.PlanLimits, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var plan skillett.Plan
 		err := tx.QueryRowContext(ctx, `SELECT plan FROM users WHERE id = ?`, k.UserID).Scan(&plan)
@@ -106,7 +106,10 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 				return skillett.PlanLimitError(max)
 			}
 		}
-		return insertKey(ctx, tx, k)
+		if err := insertKey(ctx, tx, k); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, k.UserID, k.ID))
 	})
 	return wrap("create key", err)
 }
@@ -174,21 +177,28 @@ func (s *Store) KeyByHash(ctx context.Context, hash [32]byte) (*skillett.Key, *s
 	return k, ur.user(), nil
 }
 
-// RevokeKey sets revoked_at to now unless it is set already, and records a
-// change for the key, in one transaction. The change is recorded also when
-// the key was revoked before: it is harmless, and keeps the method simple.
-// ENOTFOUND if the user has no key with this id.
-func (s *Store) RevokeKey(ctx context.Context, userID, keyID string, now time.Time) error {
+// RevokeKey sets revoked_at to now unless it is set already, then also
+// writing e, and records a change for the key, in one transaction. The
+// change is recorded also when the key was revoked before: it is harmless,
+// and keeps the method simple. ENOTFOUND if the user has no key with this
+// id.
+func (s *Store) RevokeKey(ctx context.Context, userID, keyID string, now time.Time, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = coalesce(revoked_at, ?)
-			WHERE id = ? AND user_id = ?`, now.Unix(), keyID, userID)
-		if err != nil {
+		var revoked sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT revoked_at FROM api_keys WHERE id = ? AND user_id = ?`, keyID, userID).Scan(&revoked)
+		if errors.Is(err, sql.ErrNoRows) {
+			return errKeyNotFound
+		} else if err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return errKeyNotFound
+		if !revoked.Valid {
+			if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ?, revocation_reason = ? WHERE id = ?`,
+				now.Unix(), skillett.ReasonRevoked, keyID); err != nil {
+				return err
+			}
+			if err := insertEvent(ctx, tx, about(e, userID, keyID)); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, keyID, "")
 	})

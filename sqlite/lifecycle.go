@@ -34,14 +34,15 @@ func findKey(ctx context.Context, q querier, userID, keyID string) (*skillett.Ke
 // UpdateKey changes the user's key as update says. The write transaction
 // holds the database's write lock from its first statement, so the read
 // and the write are atomic across processes. ENOTFOUND.
-func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func(*skillett.Key) ([]string, error)) (*skillett.Key, error) {
+func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, e *skillett.Event, update func(*skillett.Key) ([]string, error)) (*skillett.Key, error) {
 	var k *skillett.Key
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if k, err = findKey(ctx, tx, userID, keyID); err != nil {
 			return err
 		}
-		if _, err := update(k); err != nil {
+		changed, err := update(k)
+		if err != nil {
 			return err
 		}
 		scopes, err := json.Marshal(k.Scopes)
@@ -57,6 +58,12 @@ func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func
 			k.Name, string(scopes), nullUnix(k.ExpiresAt), a.allowlist, a.rateLimit, a.rateWindow, k.ID); err != nil {
 			return err
 		}
+		if e != nil && len(changed) > 0 {
+			e.Data = map[string]any{"fields": changed}
+			if err := insertEvent(ctx, tx, about(e, userID, k.ID)); err != nil {
+				return err
+			}
+		}
 		return recordChange(ctx, tx, k.ID, "")
 	})
 	if err != nil {
@@ -68,7 +75,7 @@ func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, update func
 // RollKey replaces the user's key by newKey as roll says. Concurrent rolls
 // take the write lock one after the other, so the second finds the key
 // rolled. ENOTFOUND.
-func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skillett.Key, roll func(old, newKey *skillett.Key) error) (*skillett.Key, error) {
+func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skillett.Key, e *skillett.Event, roll func(old, newKey *skillett.Key) error) (*skillett.Key, error) {
 	var old *skillett.Key
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -84,6 +91,15 @@ func (s *Store) RollKey(ctx context.Context, userID, keyID string, newKey *skill
 		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET expires_at = ?, replaced_by = ? WHERE id = ?`,
 			nullUnix(old.ExpiresAt), old.ReplacedBy, old.ID); err != nil {
 			return err
+		}
+		if e != nil {
+			if e.Data == nil {
+				e.Data = map[string]any{}
+			}
+			e.Data["new_key_id"] = newKey.ID
+			if err := insertEvent(ctx, tx, about(e, userID, old.ID)); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, old.ID, "")
 	})

@@ -159,13 +159,13 @@ func TestConcurrentWriters(t *testing.T) {
 		wg.Go(func() {
 			now := storetest.T0.Add(time.Duration(i) * time.Second)
 			k, _ := storetest.NewKey(owner.ID, now)
-			if err := s.CreateKey(t.Context(), k, limits); err != nil {
+			if err := s.CreateKey(t.Context(), k, limits, nil); err != nil {
 				fail(fmt.Errorf("create key: %w", err))
 				return
 			}
 			// Every writer also races for the one key of a free user.
 			fk, _ := storetest.NewKey(free.ID, now)
-			switch err := s.CreateKey(t.Context(), fk, limits); skillett.ErrorCode(err) {
+			switch err := s.CreateKey(t.Context(), fk, limits, nil); skillett.ErrorCode(err) {
 			case "":
 				mu.Lock()
 				created++
@@ -189,7 +189,7 @@ func TestConcurrentWriters(t *testing.T) {
 			default:
 				fail(fmt.Errorf("reserve: %w", err))
 			}
-			if err := s.RevokeKey(t.Context(), owner.ID, k.ID, now); err != nil {
+			if err := s.RevokeKey(t.Context(), owner.ID, k.ID, now, nil); err != nil {
 				fail(fmt.Errorf("revoke: %w", err))
 			}
 		})

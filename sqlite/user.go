@@ -29,21 +29,24 @@ func (r *userRow) user() *skillett.User {
 
 var errUserNotFound = skillett.Errorf(skillett.ENOTFOUND, "User not found.")
 
-// CreateUser inserts u. ECONFLICT if the email is taken.
-func (s *Store) CreateUser(ctx context.Context, u *skillett.User) error {
-	// ON CONFLICT on the email alone: a duplicate id stays an internal error.
-	res, err := s.write.ExecContext(ctx, `INSERT INTO users (id, email, plan, password_hash, created_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
-		u.ID, u.Email, u.Plan, u.PasswordHash, u.CreatedAt.Unix())
-	if err != nil {
-		return wrap("create user", err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return wrap("create user", err)
-	} else if n == 0 {
-		return skillett.Errorf(skillett.ECONFLICT, "A user with this email already exists.")
-	}
-	return nil
+// CreateUser inserts u and e. ECONFLICT if the email is taken.
+func (s *Store) CreateUser(ctx context.Context, u *skillett.User, e *skillett.Event) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		// ON CONFLICT on the email alone: a duplicate id stays an internal error.
+		res, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, plan, password_hash, created_at)
+			VALUES (?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`,
+			u.ID, u.Email, u.Plan, u.PasswordHash, u.CreatedAt.Unix())
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return skillett.Errorf(skillett.ECONFLICT, "A user with this email already exists.")
+		}
+		return insertEvent(ctx, tx, about(e, u.ID, ""))
+	})
+	return wrap("create user", err)
 }
 
 // UserByEmail returns the user with this email. ENOTFOUND.
@@ -68,17 +71,28 @@ func (s *Store) findUser(ctx context.Context, op, query string, arg any) (*skill
 }
 
 // SetUserPlan changes the plan of the user with this email and records a
-// change for the user, in one transaction. ENOTFOUND.
-func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Plan) (*skillett.User, error) {
+// change for the user, and e if the plan changed, in one transaction.
+// ENOTFOUND.
+func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Plan, e *skillett.Event) (*skillett.User, error) {
 	var r userRow
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `UPDATE users SET plan = ? WHERE email = ?
-			RETURNING id, email, plan, password_hash, created_at`,
-			plan, email).Scan(r.dest()...)
+		var from skillett.Plan
+		err := tx.QueryRowContext(ctx, `SELECT plan FROM users WHERE email = ?`, email).Scan(&from)
 		if errors.Is(err, sql.ErrNoRows) {
 			return errUserNotFound
 		} else if err != nil {
 			return err
+		}
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET plan = ? WHERE email = ?
+			RETURNING id, email, plan, password_hash, created_at`,
+			plan, email).Scan(r.dest()...); err != nil {
+			return err
+		}
+		if e != nil && from != plan {
+			e.UserID, e.Data = r.u.ID, map[string]any{"from": string(from), "to": string(plan)}
+			if err := insertEvent(ctx, tx, e); err != nil {
+				return err
+			}
 		}
 		return recordChange(ctx, tx, "", r.u.ID)
 	})
@@ -88,17 +102,19 @@ func (s *Store) SetUserPlan(ctx context.Context, email string, plan skillett.Pla
 	return r.user(), nil
 }
 
-// CreateSession inserts sess, and deletes the user's sessions that have
-// expired by its creation so that they do not pile up.
-func (s *Store) CreateSession(ctx context.Context, sess *skillett.Session) error {
+// CreateSession inserts sess and e, and deletes the user's sessions that
+// have expired by its creation so that they do not pile up.
+func (s *Store) CreateSession(ctx context.Context, sess *skillett.Session, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?`,
 			sess.UserID, sess.CreatedAt.Unix()); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
-			sess.TokenHash[:], sess.UserID, sess.CreatedAt.Unix(), sess.ExpiresAt.Unix())
-		return err
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			sess.TokenHash[:], sess.UserID, sess.CreatedAt.Unix(), sess.ExpiresAt.Unix()); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, sess.UserID, ""))
 	})
 	return wrap("create session", err)
 }
@@ -125,9 +141,19 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash [32]byte, now time.Ti
 	return &sess, r.user(), nil
 }
 
-// DeleteSession deletes the session with this token hash, if any.
-func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte) error {
-	_, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, tokenHash[:])
+// DeleteSession deletes the session with this token hash, if any, and
+// writes e for its user.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte, e *skillett.Event) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var userID string
+		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = ? RETURNING user_id`, tokenHash[:]).Scan(&userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil || e == nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, userID, ""))
+	})
 	return wrap("delete session", err)
 }
 

@@ -23,7 +23,7 @@ func RunInsertKeys(t *testing.T, s BulkStore) {
 	ctx := t.Context()
 	now := time.Now().UTC().Truncate(time.Second)
 	u := &skillett.User{ID: "usr_bulk", Email: "bulk@example.com", Plan: skillett.PlanFree, CreatedAt: now}
-	if err := s.CreateUser(ctx, u); err != nil {
+	if err := s.CreateUser(ctx, u, nil); err != nil {
 		t.Fatal(err)
 	}
 	later, earlier := now.Add(time.Hour), now.Add(-time.Hour)

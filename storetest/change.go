@@ -24,10 +24,10 @@ func (s suite) changes(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k1, k2 := MustCreateKey(t, st, u, T0), MustCreateKey(t, st, u, T0)
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k1.ID, T0), "")
-		_, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanFree)
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k1.ID, T0, nil), "")
+		_, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanFree, nil)
 		wantCode(t, "SetUserPlan", err, "")
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k2.ID, T0), "")
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k2.ID, T0, nil), "")
 
 		all, err := st.Changes(t.Context(), 0, 10)
 		wantCode(t, "Changes", err, "")

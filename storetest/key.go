@@ -55,7 +55,7 @@ func (s suite) createKey(t *testing.T) {
 		k.Name = "CI · déploiement"
 		k.Scopes = []string{"github", "slack"}
 		k.ExpiresAt = ptr(T0.Add(30 * 24 * time.Hour))
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
 
 		gotK, gotU, err := st.KeyByHash(t.Context(), apikey.Hash(full))
 		wantCode(t, "KeyByHash", err, "")
@@ -74,7 +74,7 @@ func (s suite) createKey(t *testing.T) {
 		zone := time.FixedZone("EST", -5*3600)
 		k, _ := NewKey(u.ID, T0.Add(700*time.Millisecond).In(zone))
 		k.ExpiresAt = ptr(T0.Add(time.Hour + 300*time.Millisecond).In(zone))
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
 		want := *k
 		want.CreatedAt, want.ExpiresAt = T0, ptr(T0.Add(time.Hour))
 		gotK, _, err := st.KeyByHash(t.Context(), k.Hash)
@@ -84,22 +84,22 @@ func (s suite) createKey(t *testing.T) {
 	t.Run("ErrNotFound", func(t *testing.T) {
 		st := s.open(t)
 		k, _ := NewKey("usr_missing", T0)
-		wantCode(t, "CreateKey(unknown user)", st.CreateKey(t.Context(), k, limits), skillett.ENOTFOUND)
+		wantCode(t, "CreateKey(unknown user)", st.CreateKey(t.Context(), k, limits, nil), skillett.ENOTFOUND)
 	})
 	t.Run("ErrPlanLimit", func(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		first, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits), "")
+		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
 		second, _ := NewKey(u.ID, T0.Add(time.Minute))
-		wantCode(t, "CreateKey(second)", st.CreateKey(t.Context(), second, limits), skillett.EPLANLIMIT)
+		wantCode(t, "CreateKey(second)", st.CreateKey(t.Context(), second, limits, nil), skillett.EPLANLIMIT)
 		keys, err := st.ListKeys(t.Context(), u.ID)
 		wantCode(t, "ListKeys", err, "")
 		wantKeyIDs(t, "ListKeys", keys, first.ID)
 		// Another user's keys do not count.
 		other := MustCreateUser(t, st, "bob@example.com", skillett.PlanFree)
 		k, _ := NewKey(other.ID, T0)
-		wantCode(t, "CreateKey(other user)", st.CreateKey(t.Context(), k, limits), "")
+		wantCode(t, "CreateKey(other user)", st.CreateKey(t.Context(), k, limits, nil), "")
 	})
 	t.Run("Unlimited", func(t *testing.T) {
 		for _, plan := range []skillett.Plan{skillett.PlanPro, skillett.PlanUnlimited} {
@@ -107,7 +107,7 @@ func (s suite) createKey(t *testing.T) {
 			u := MustCreateUser(t, st, "ada@example.com", plan)
 			for i := range 5 {
 				k, _ := NewKey(u.ID, T0)
-				wantCode(t, fmt.Sprintf("%s: CreateKey %d", plan, i+1), st.CreateKey(t.Context(), k, limits), "")
+				wantCode(t, fmt.Sprintf("%s: CreateKey %d", plan, i+1), st.CreateKey(t.Context(), k, limits, nil), "")
 			}
 		}
 	})
@@ -115,21 +115,21 @@ func (s suite) createKey(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		first, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits), "")
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, first.ID, T0.Add(time.Minute)), "")
+		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, first.ID, T0.Add(time.Minute), nil), "")
 		second, _ := NewKey(u.ID, T0.Add(2*time.Minute))
-		wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), second, limits), "")
+		wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), second, limits, nil), "")
 	})
 	t.Run("ExpiredDoNotCount", func(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		first, _ := NewKey(u.ID, T0)
 		first.ExpiresAt = ptr(T0.Add(time.Hour))
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits), "")
+		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
 		early, _ := NewKey(u.ID, T0.Add(time.Hour-time.Second))
-		wantCode(t, "CreateKey a second before the first expires", st.CreateKey(t.Context(), early, limits), skillett.EPLANLIMIT)
+		wantCode(t, "CreateKey a second before the first expires", st.CreateKey(t.Context(), early, limits, nil), skillett.EPLANLIMIT)
 		onTime, _ := NewKey(u.ID, T0.Add(time.Hour))
-		wantCode(t, "CreateKey when the first expires", st.CreateKey(t.Context(), onTime, limits), "")
+		wantCode(t, "CreateKey when the first expires", st.CreateKey(t.Context(), onTime, limits, nil), "")
 	})
 	t.Run("LimitsHonoured", func(t *testing.T) {
 		st := s.open(t)
@@ -137,20 +137,20 @@ func (s suite) createKey(t *testing.T) {
 		custom := skillett.PlanLimits{skillett.PlanFree: 3, skillett.PlanPro: 0}
 		for i := range 3 {
 			k, _ := NewKey(u.ID, T0)
-			wantCode(t, fmt.Sprintf("CreateKey %d of 3", i+1), st.CreateKey(t.Context(), k, custom), "")
+			wantCode(t, fmt.Sprintf("CreateKey %d of 3", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
 		}
 		k, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey 4 of 3", st.CreateKey(t.Context(), k, custom), skillett.EPLANLIMIT)
+		wantCode(t, "CreateKey 4 of 3", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
 
 		pro := MustCreateUser(t, st, "bob@example.com", skillett.PlanPro)
 		k, _ = NewKey(pro.ID, T0)
-		wantCode(t, "CreateKey with limit 0", st.CreateKey(t.Context(), k, custom), skillett.EPLANLIMIT)
+		wantCode(t, "CreateKey with limit 0", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
 
 		// A plan missing from the map has no maximum.
 		unl := MustCreateUser(t, st, "cy@example.com", skillett.PlanUnlimited)
 		for i := range 5 {
 			k, _ := NewKey(unl.ID, T0)
-			wantCode(t, fmt.Sprintf("CreateKey %d, plan not in the map", i+1), st.CreateKey(t.Context(), k, custom), "")
+			wantCode(t, fmt.Sprintf("CreateKey %d, plan not in the map", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
 		}
 	})
 	t.Run("Concurrent", func(t *testing.T) {
@@ -159,7 +159,7 @@ func (s suite) createKey(t *testing.T) {
 		const n = 20
 		errs := Race(n, func(int) error {
 			k, _ := NewKey(u.ID, T0)
-			return st.CreateKey(t.Context(), k, limits)
+			return st.CreateKey(t.Context(), k, limits, nil)
 		})
 		if ok, limited := CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
 			t.Fatalf("%d concurrent CreateKey on free: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
@@ -211,12 +211,12 @@ func (s suite) listKeys(t *testing.T) {
 		limits := skillett.DefaultPlanLimits()
 		expired, _ := NewKey(u.ID, T0)
 		expired.ExpiresAt = ptr(T0.Add(time.Minute))
-		wantCode(t, "CreateKey(expiring)", st.CreateKey(t.Context(), expired, limits), "")
+		wantCode(t, "CreateKey(expiring)", st.CreateKey(t.Context(), expired, limits, nil), "")
 		revoked, _ := NewKey(u.ID, T0.Add(time.Hour))
-		wantCode(t, "CreateKey(after expiry)", st.CreateKey(t.Context(), revoked, limits), "")
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, revoked.ID, T0.Add(2*time.Hour)), "")
+		wantCode(t, "CreateKey(after expiry)", st.CreateKey(t.Context(), revoked, limits, nil), "")
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, revoked.ID, T0.Add(2*time.Hour), nil), "")
 		active, _ := NewKey(u.ID, T0.Add(3*time.Hour))
-		wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), active, limits), "")
+		wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), active, limits, nil), "")
 
 		keys, err := st.ListKeys(t.Context(), u.ID)
 		wantCode(t, "ListKeys", err, "")
@@ -243,7 +243,7 @@ func (s suite) keyByHash(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		k := MustCreateKey(t, st, u, T0)
-		_, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanPro)
+		_, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanPro, nil)
 		wantCode(t, "SetUserPlan", err, "")
 		_, gotU, err := st.KeyByHash(t.Context(), k.Hash)
 		wantCode(t, "KeyByHash", err, "")
@@ -272,7 +272,7 @@ func (s suite) revokeKey(t *testing.T) {
 		before, err := st.LastChange(t.Context())
 		wantCode(t, "LastChange", err, "")
 
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(time.Hour+400*time.Millisecond)), "")
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(time.Hour+400*time.Millisecond), nil), "")
 		got, _, err := st.KeyByHash(t.Context(), k.Hash)
 		wantCode(t, "KeyByHash", err, "")
 		k.RevokedAt = ptr(T0.Add(time.Hour))
@@ -291,8 +291,8 @@ func (s suite) revokeKey(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k := MustCreateKey(t, st, u, T0)
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(time.Hour)), "")
-		wantCode(t, "RevokeKey again", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(2*time.Hour)), "")
+		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(time.Hour), nil), "")
+		wantCode(t, "RevokeKey again", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(2*time.Hour), nil), "")
 		got, _, err := st.KeyByHash(t.Context(), k.Hash)
 		wantCode(t, "KeyByHash", err, "")
 		if got.RevokedAt == nil || !got.RevokedAt.Equal(T0.Add(time.Hour)) {
@@ -304,7 +304,7 @@ func (s suite) revokeKey(t *testing.T) {
 		owner := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		mallory := MustCreateUser(t, st, "mallory@example.com", skillett.PlanPro)
 		k := MustCreateKey(t, st, owner, T0)
-		wantCode(t, "RevokeKey(another user's key)", st.RevokeKey(t.Context(), mallory.ID, k.ID, T0.Add(time.Hour)), skillett.ENOTFOUND)
+		wantCode(t, "RevokeKey(another user's key)", st.RevokeKey(t.Context(), mallory.ID, k.ID, T0.Add(time.Hour), nil), skillett.ENOTFOUND)
 		got, _, err := st.KeyByHash(t.Context(), k.Hash)
 		wantCode(t, "KeyByHash", err, "")
 		wantKey(t, "key after another user's revoke", got, k)
@@ -318,7 +318,7 @@ func (s suite) revokeKey(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		MustCreateKey(t, st, u, T0)
-		wantCode(t, "RevokeKey(unknown id)", st.RevokeKey(t.Context(), u.ID, "key_missing", T0), skillett.ENOTFOUND)
+		wantCode(t, "RevokeKey(unknown id)", st.RevokeKey(t.Context(), u.ID, "key_missing", T0, nil), skillett.ENOTFOUND)
 	})
 }
 

@@ -56,7 +56,7 @@ func (s suite) keyAttributes(t *testing.T) {
 	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 	k, _ := NewKey(u.ID, T0)
 	withAttrs(k)
-	wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, nil), "")
+	wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, nil, nil), "")
 	got, err := st.KeyByID(t.Context(), u.ID, k.ID)
 	wantCode(t, "KeyByID", err, "")
 	wantKey(t, "KeyByID", got, k)
@@ -83,12 +83,12 @@ func (s suite) updateKey(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), withAttrs(k), nil), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), withAttrs(k), nil, nil), "")
 		before, err := st.LastChange(t.Context())
 		wantCode(t, "LastChange", err, "")
 
 		exp := T0.Add(48 * time.Hour)
-		got, err := st.UpdateKey(t.Context(), u.ID, k.ID, func(c *skillett.Key) ([]string, error) {
+		got, err := st.UpdateKey(t.Context(), u.ID, k.ID, nil, func(c *skillett.Key) ([]string, error) {
 			wantKey(t, "the key update sees", c, k)
 			return skillett.KeyUpdate{
 				Name: skillett.To("Renamed"), Scopes: skillett.To([]string{"github", "slack"}),
@@ -116,7 +116,7 @@ func (s suite) updateKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k := MustCreateKey(t, st, u, T0)
 		refused := skillett.Errorf(skillett.ECONFLICT, "no")
-		_, err := st.UpdateKey(t.Context(), u.ID, k.ID, func(c *skillett.Key) ([]string, error) {
+		_, err := st.UpdateKey(t.Context(), u.ID, k.ID, nil, func(c *skillett.Key) ([]string, error) {
 			c.Name = "changed in vain"
 			return nil, refused
 		})
@@ -135,9 +135,9 @@ func (s suite) updateKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		mallory := MustCreateUser(t, st, "mallory@example.com", skillett.PlanPro)
 		k := MustCreateKey(t, st, u, T0)
-		_, err := st.UpdateKey(t.Context(), mallory.ID, k.ID, rename("mine"))
+		_, err := st.UpdateKey(t.Context(), mallory.ID, k.ID, nil, rename("mine"))
 		wantCode(t, "UpdateKey(another user's key)", err, skillett.ENOTFOUND)
-		_, err = st.UpdateKey(t.Context(), u.ID, "key_missing", rename("x"))
+		_, err = st.UpdateKey(t.Context(), u.ID, "key_missing", nil, rename("x"))
 		wantCode(t, "UpdateKey(unknown id)", err, skillett.ENOTFOUND)
 		stored, _ := st.KeyByID(t.Context(), u.ID, k.ID)
 		wantKey(t, "key after another user's update", stored, k)
@@ -149,10 +149,10 @@ func (s suite) updateKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k, _ := NewKey(u.ID, T0)
 		k.Scopes = []string{"s"}
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, nil), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, nil, nil), "")
 		const n = 8
 		errs := Race(n, func(i int) error {
-			_, err := st.UpdateKey(t.Context(), u.ID, k.ID, func(c *skillett.Key) ([]string, error) {
+			_, err := st.UpdateKey(t.Context(), u.ID, k.ID, nil, func(c *skillett.Key) ([]string, error) {
 				return skillett.KeyUpdate{Scopes: skillett.To(append(slices.Clone(c.Scopes), fmt.Sprintf("s%d", i)))}.Apply(c), nil
 			})
 			return err
@@ -180,13 +180,13 @@ func (s suite) rollKey(t *testing.T) {
 		k.Scopes = []string{"github"}
 		exp := T0.Add(30 * time.Minute)
 		k.ExpiresAt = &exp
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), withAttrs(k), nil), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), withAttrs(k), nil, nil), "")
 		before, _ := st.LastChange(t.Context())
 
 		now := T0.Add(time.Minute + 300*time.Millisecond)
 		nk, _ := NewKey(u.ID, now.Truncate(time.Second))
 		nk.Name, nk.Scopes = "", nil // filled in by the roll
-		old, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(time.Hour, now))
+		old, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(time.Hour, now))
 		wantCode(t, "RollKey", err, "")
 
 		// The grace period would outlast the key: it keeps its own expiry.
@@ -214,7 +214,7 @@ func (s suite) rollKey(t *testing.T) {
 		k := MustCreateKey(t, st, u, T0)
 		now := T0.Add(time.Minute + 700*time.Millisecond)
 		nk, _ := NewKey(u.ID, now)
-		old, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(time.Hour, now))
+		old, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(time.Hour, now))
 		wantCode(t, "RollKey", err, "")
 		if want := T0.Add(time.Hour + time.Minute); old.ExpiresAt == nil || !old.ExpiresAt.Equal(want) {
 			t.Fatalf("old key's expires_at: got %s, want %s (now + grace, to the second)", timePtrString(old.ExpiresAt), timeString(want))
@@ -229,11 +229,11 @@ func (s suite) rollKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
 		k := MustCreateKey(t, st, u, T0)
 		nk, _ := NewKey(u.ID, T0)
-		_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(0, T0))
+		_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(0, T0))
 		wantCode(t, "RollKey", err, "")
 		before, _ := st.LastChange(t.Context())
 		again, _ := NewKey(u.ID, T0)
-		_, err = st.RollKey(t.Context(), u.ID, k.ID, again, roll(0, T0.Add(-time.Hour)))
+		_, err = st.RollKey(t.Context(), u.ID, k.ID, again, nil, roll(0, T0.Add(-time.Hour)))
 		wantCode(t, "RollKey(rolled key)", err, skillett.ECONFLICT)
 		if _, err := st.KeyByID(t.Context(), u.ID, again.ID); skillett.ErrorCode(err) != skillett.ENOTFOUND {
 			t.Fatalf("KeyByID(key of a refused roll): got %v, want not_found", err)
@@ -243,7 +243,7 @@ func (s suite) rollKey(t *testing.T) {
 		}
 		mallory := MustCreateUser(t, st, "mallory@example.com", skillett.PlanPro)
 		third, _ := NewKey(mallory.ID, T0)
-		_, err = st.RollKey(t.Context(), mallory.ID, nk.ID, third, roll(0, T0))
+		_, err = st.RollKey(t.Context(), mallory.ID, nk.ID, third, nil, roll(0, T0))
 		wantCode(t, "RollKey(another user's key)", err, skillett.ENOTFOUND)
 	})
 	t.Run("RolledKeyOutsidePlanLimit", func(t *testing.T) {
@@ -253,12 +253,12 @@ func (s suite) rollKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		limits := skillett.DefaultPlanLimits()
 		k, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
 		nk, _ := NewKey(u.ID, T0)
-		_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(24*time.Hour, T0))
+		_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(24*time.Hour, T0))
 		wantCode(t, "RollKey at the plan limit", err, "")
 		extra, _ := NewKey(u.ID, T0.Add(time.Second))
-		wantCode(t, "CreateKey after the roll", st.CreateKey(t.Context(), extra, limits), skillett.EPLANLIMIT)
+		wantCode(t, "CreateKey after the roll", st.CreateKey(t.Context(), extra, limits, nil), skillett.EPLANLIMIT)
 	})
 	t.Run("RollRacingCreatesAtPlanLimit", func(t *testing.T) {
 		// One roll and many creates at once for a Free user at the limit:
@@ -290,7 +290,7 @@ func (s suite) rollKey(t *testing.T) {
 		const n = 10
 		errs := Race(n, func(int) error {
 			nk, _ := NewKey(u.ID, T0)
-			_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(time.Hour, T0))
+			_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(time.Hour, T0))
 			return err
 		})
 		if ok, conflict := CountCodes(t, errs, skillett.ECONFLICT); ok != 1 || conflict != n-1 {

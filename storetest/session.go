@@ -30,7 +30,7 @@ func (s suite) session(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		sess := newSession(u.ID, "token-1")
-		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess), "")
+		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
 		MustCreateUser(t, st, "bob@example.com", skillett.PlanFree)
 
 		gotS, gotU, err := st.SessionUser(t.Context(), sess.TokenHash, T0.Add(time.Hour))
@@ -44,7 +44,7 @@ func (s suite) session(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		sess := newSession(u.ID, "token-1")
-		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess), "")
+		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
 
 		_, _, err := st.SessionUser(t.Context(), sess.TokenHash, sess.ExpiresAt.Add(-time.Second))
 		wantCode(t, "SessionUser one second before expiry", err, "")
@@ -58,7 +58,7 @@ func (s suite) session(t *testing.T) {
 	t.Run("ErrNotFound", func(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		wantCode(t, "CreateSession", st.CreateSession(t.Context(), newSession(u.ID, "token-1")), "")
+		wantCode(t, "CreateSession", st.CreateSession(t.Context(), newSession(u.ID, "token-1"), nil), "")
 		_, _, err := st.SessionUser(t.Context(), apikey.Hash("token-2"), T0)
 		wantCode(t, "SessionUser(unknown token)", err, skillett.ENOTFOUND)
 	})
@@ -66,9 +66,9 @@ func (s suite) session(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		s1, s2 := newSession(u.ID, "token-1"), newSession(u.ID, "token-2")
-		wantCode(t, "CreateSession", st.CreateSession(t.Context(), s1), "")
-		wantCode(t, "CreateSession", st.CreateSession(t.Context(), s2), "")
-		wantCode(t, "DeleteSession", st.DeleteSession(t.Context(), s1.TokenHash), "")
+		wantCode(t, "CreateSession", st.CreateSession(t.Context(), s1, nil), "")
+		wantCode(t, "CreateSession", st.CreateSession(t.Context(), s2, nil), "")
+		wantCode(t, "DeleteSession", st.DeleteSession(t.Context(), s1.TokenHash, nil), "")
 		_, _, err := st.SessionUser(t.Context(), s1.TokenHash, T0)
 		wantCode(t, "SessionUser(deleted)", err, skillett.ENOTFOUND)
 		_, _, err = st.SessionUser(t.Context(), s2.TokenHash, T0)
@@ -76,6 +76,6 @@ func (s suite) session(t *testing.T) {
 	})
 	t.Run("DeleteMissing", func(t *testing.T) {
 		st := s.open(t)
-		wantCode(t, "DeleteSession(missing)", st.DeleteSession(t.Context(), apikey.Hash("nope")), "")
+		wantCode(t, "DeleteSession(missing)", st.DeleteSession(t.Context(), apikey.Hash("nope"), nil), "")
 	})
 }

@@ -52,7 +52,7 @@ func NewKey(userID string, createdAt time.Time) (*skillett.Key, string) {
 func MustCreateUser(tb testing.TB, s skillett.Store, email string, plan skillett.Plan) *skillett.User {
 	tb.Helper()
 	u := NewUser(email, plan)
-	if err := s.CreateUser(tb.Context(), u); err != nil {
+	if err := s.CreateUser(tb.Context(), u, nil); err != nil {
 		tb.Fatalf("CreateUser(%s): %v", email, err)
 	}
 	return u
@@ -63,7 +63,7 @@ func MustCreateUser(tb testing.TB, s skillett.Store, email string, plan skillett
 func MustCreateKey(tb testing.TB, s skillett.Store, u *skillett.User, createdAt time.Time) *skillett.Key {
 	tb.Helper()
 	k, _ := NewKey(u.ID, createdAt)
-	if err := s.CreateKey(tb.Context(), k, skillett.PlanLimits{}); err != nil {
+	if err := s.CreateKey(tb.Context(), k, skillett.PlanLimits{}, nil); err != nil {
 		tb.Fatalf("CreateKey: %v", err)
 	}
 	return k
@@ -91,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("KeyAttributes", s.keyAttributes)
 	t.Run("UpdateKey", s.updateKey)
 	t.Run("RollKey", s.rollKey)
+	t.Run("Audit", s.audit)
 }
 
 type suite struct {

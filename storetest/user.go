@@ -28,7 +28,7 @@ func (s suite) createUser(t *testing.T) {
 		u := NewUser("ada@example.com", skillett.PlanPro)
 		// Given in another zone with a fraction: stored to the second, returned in UTC.
 		u.CreatedAt = T0.Add(1500 * time.Millisecond).In(time.FixedZone("CEST", 2*3600))
-		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u), "")
+		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u, nil), "")
 		want := *u
 		want.CreatedAt = T0.Add(time.Second)
 		got, err := st.UserByID(t.Context(), u.ID)
@@ -39,7 +39,7 @@ func (s suite) createUser(t *testing.T) {
 		st := s.open(t)
 		first := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		dup := NewUser("ada@example.com", skillett.PlanPro)
-		wantCode(t, "CreateUser(duplicate email)", st.CreateUser(t.Context(), dup), skillett.ECONFLICT)
+		wantCode(t, "CreateUser(duplicate email)", st.CreateUser(t.Context(), dup, nil), skillett.ECONFLICT)
 		got, err := st.UserByEmail(t.Context(), "ada@example.com")
 		wantCode(t, "UserByEmail", err, "")
 		wantUser(t, "UserByEmail", got, first)
@@ -48,7 +48,7 @@ func (s suite) createUser(t *testing.T) {
 		st := s.open(t)
 		u := NewUser("ada@example.com", skillett.PlanFree)
 		u.PasswordHash = ""
-		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u), "")
+		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u, nil), "")
 		got, err := st.UserByID(t.Context(), u.ID)
 		wantCode(t, "UserByID", err, "")
 		wantUser(t, "UserByID", got, u)
@@ -100,7 +100,7 @@ func (s suite) setUserPlan(t *testing.T) {
 		before, err := st.LastChange(t.Context())
 		wantCode(t, "LastChange", err, "")
 
-		got, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanPro)
+		got, err := st.SetUserPlan(t.Context(), u.Email, skillett.PlanPro, nil)
 		wantCode(t, "SetUserPlan", err, "")
 		want := *u
 		want.Plan = skillett.PlanPro
@@ -120,7 +120,7 @@ func (s suite) setUserPlan(t *testing.T) {
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		st := s.open(t)
-		_, err := st.SetUserPlan(t.Context(), "nobody@example.com", skillett.PlanPro)
+		_, err := st.SetUserPlan(t.Context(), "nobody@example.com", skillett.PlanPro, nil)
 		wantCode(t, "SetUserPlan", err, skillett.ENOTFOUND)
 		last, err := st.LastChange(t.Context())
 		wantCode(t, "LastChange", err, "")

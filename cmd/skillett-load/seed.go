@@ -55,7 +55,7 @@ func seed(ctx context.Context, st bulkStore, n, users, listKeys int) (*seeded, e
 		if i == len(ids)-1 {
 			u.Email = "list@example.com"
 		}
-		if err := st.CreateUser(ctx, u); err != nil {
+		if err := st.CreateUser(ctx, u, nil); err != nil {
 			return nil, fmt.Errorf("seed: create user: %w", err)
 		}
 		ids[i] = u.ID

@@ -24,6 +24,7 @@ var envVars = map[string]string{
 	"integrations":         "SKILLETT_INTEGRATIONS",
 	"debug-addr":           "SKILLETT_DEBUG_ADDR",
 	"log-format":           "SKILLETT_LOG_FORMAT",
+	"audit-retention":      "SKILLETT_AUDIT_RETENTION",
 }
 
 // applyEnv sets each flag of fs whose variable in envVars is set (and not

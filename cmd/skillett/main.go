@@ -49,7 +49,7 @@ type command struct {
 	flags func(fs *flag.FlagSet, e env) func(ctx context.Context, args []string) error
 }
 
-var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysUpdateCommand, keysRollCommand}
+var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysUpdateCommand, keysRollCommand, auditCommand}
 
 var errUsage = errors.New("usage")
 
@@ -106,7 +106,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err := inv.fs.Parse(inv.flags); err != nil {
 		return usagef("%s: %v", strings.TrimPrefix(inv.fs.Name(), "skillett "), err)
 	}
-	return inv.run(ctx, inv.positional)
+	// Changes made by a command are the CLI's in the audit log; serve's
+	// requests name their own actors.
+	return inv.run(skillett.WithActor(ctx, skillett.Actor{Type: skillett.ActorCLI}), inv.positional)
 }
 
 // invocation is a command line read against one command's flags.

@@ -43,6 +43,8 @@ var serveCommand = command{
 		})
 		debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
 		usage := addUsageFlags(fs)
+		retention := retentionFlag(service.DefaultAuditRetention)
+		fs.Var(&retention, "audit-retention", "how long audit events are kept: days (365d), a duration (720h) or forever (env SKILLETT_AUDIT_RETENTION)")
 		logFormat := fs.String("log-format", "text", "log format: text or json (env SKILLETT_LOG_FORMAT)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
@@ -64,23 +66,24 @@ var serveCommand = command{
 			if *cacheSize < 0 {
 				return usagef("--cache-size must be 0 (no cache) or more, got %d", *cacheSize)
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage})
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage, auditRetention: time.Duration(retention)})
 		}
 	},
 }
 
 type serveConfig struct {
-	db           *dbFlags
-	addr         string
-	tokens       []string
-	noSignup     bool
-	secure       bool
-	limits       skillett.PlanLimits
-	cacheSize    int
-	debugAddr    string
-	integrations []string
-	log          *slog.Logger
-	usage        *usageFlags
+	db             *dbFlags
+	addr           string
+	tokens         []string
+	noSignup       bool
+	secure         bool
+	limits         skillett.PlanLimits
+	cacheSize      int
+	debugAddr      string
+	integrations   []string
+	log            *slog.Logger
+	usage          *usageFlags
+	auditRetention time.Duration
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: stop
@@ -111,6 +114,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		Limiter:            limiter,
 		UsageFlushInterval: c.usage.flush,
 		OnVerify:           metrics.ObserveVerification,
+		AuditRetention:     c.auditRetention,
 	})
 	if err := svc.Start(ctx); err != nil {
 		return err
