@@ -95,6 +95,34 @@ func (s suite) audit(t *testing.T) {
 			t.Errorf("revocation reason: got %q, want %q", keys[0].RevocationReason, skillett.ReasonRevoked)
 		}
 	})
+	t.Run("UpdateAndRoll", func(t *testing.T) {
+		st := s.open(t)
+		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanPro)
+		k := MustCreateKey(t, st, u, T0)
+		_, err := st.UpdateKey(t.Context(), u.ID, k.ID, ev(t, skillett.EventKeyUpdated, T0), rename("renamed"))
+		wantCode(t, "UpdateKey", err, "")
+		// An update that changes nothing writes no event.
+		_, err = st.UpdateKey(t.Context(), u.ID, k.ID, ev(t, skillett.EventKeyUpdated, T0), rename("renamed"))
+		wantCode(t, "UpdateKey(same name)", err, "")
+		// A refused update writes none either.
+		_, err = st.UpdateKey(t.Context(), u.ID, k.ID, ev(t, skillett.EventKeyUpdated, T0), func(*skillett.Key) ([]string, error) {
+			return []string{"name"}, skillett.Errorf(skillett.ECONFLICT, "no")
+		})
+		wantCode(t, "UpdateKey(refused)", err, skillett.ECONFLICT)
+		nk, _ := NewKey(u.ID, T0)
+		e := ev(t, skillett.EventKeyRolled, T0)
+		e.Data = map[string]any{"grace_period_seconds": 3600}
+		_, err = st.RollKey(t.Context(), u.ID, k.ID, nk, e, roll(time.Hour, T0))
+		wantCode(t, "RollKey", err, "")
+		events := AllEvents(t, st, u.ID)
+		wantTypes(t, "events", events, skillett.EventKeyRolled, skillett.EventKeyUpdated)
+		if got := fmt.Sprint(events[0].KeyID, events[0].Data); got != fmt.Sprint(k.ID, map[string]any{"grace_period_seconds": 3600, "new_key_id": nk.ID}) {
+			t.Errorf("key.rolled: got %s", got)
+		}
+		if got := fmt.Sprint(events[1].KeyID, events[1].Data); got != fmt.Sprint(k.ID, map[string]any{"fields": []any{"name"}}) {
+			t.Errorf("key.updated: got %s", got)
+		}
+	})
 	t.Run("NoChangeNoEvent", func(t *testing.T) {
 		st := s.open(t)
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
