@@ -166,7 +166,7 @@ func TestAcrossProcesses(t *testing.T) {
 		errs := storetest.Race(n, func(i int) error {
 			st := []*postgres.Store{a, b}[i%2]
 			k, _ := storetest.NewKey(u.ID, storetest.T0)
-			return st.CreateKey(t.Context(), k, skillett.DefaultPlanLimits())
+			return st.CreateKey(t.Context(), k, skillett.DefaultPlanLimits(), nil)
 		})
 		if ok, limited := storetest.CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
 			t.Fatalf("%d concurrent CreateKey on free through two pools: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
@@ -227,7 +227,7 @@ func TestAcrossProcesses(t *testing.T) {
 		}()
 		errs := storetest.Race(n, func(i int) error {
 			st := []*postgres.Store{a, b}[i%2]
-			return st.RevokeKey(t.Context(), u.ID, keys[i].ID, storetest.T0)
+			return st.RevokeKey(t.Context(), u.ID, keys[i].ID, storetest.T0, nil)
 		})
 		cancel()
 		<-done
@@ -280,13 +280,13 @@ func TestChangeNotifications(t *testing.T) {
 		if recv(ch, 100*time.Millisecond) {
 			t.Fatal("a value without a change")
 		}
-		if err := writer.RevokeKey(t.Context(), u.ID, k.ID, storetest.T0); err != nil {
+		if err := writer.RevokeKey(t.Context(), u.ID, k.ID, storetest.T0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !recv(ch, time.Second) {
 			t.Fatal("no value within 1s of RevokeKey through another pool")
 		}
-		if _, err := writer.SetUserPlan(t.Context(), u.Email, skillett.PlanFree); err != nil {
+		if _, err := writer.SetUserPlan(t.Context(), u.Email, skillett.PlanFree, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !recv(ch, time.Second) {
@@ -301,7 +301,7 @@ func TestChangeNotifications(t *testing.T) {
 			t.Fatal("no value once listening")
 		}
 		// An unknown key: RevokeKey fails before it records anything.
-		if err := st.RevokeKey(t.Context(), "usr_x", "key_missing", storetest.T0); skillett.ErrorCode(err) != skillett.ENOTFOUND {
+		if err := st.RevokeKey(t.Context(), "usr_x", "key_missing", storetest.T0, nil); skillett.ErrorCode(err) != skillett.ENOTFOUND {
 			t.Fatalf("RevokeKey: got %v, want not_found", err)
 		}
 		if recv(ch, 300*time.Millisecond) {
@@ -350,7 +350,7 @@ func TestChangeNotifications(t *testing.T) {
 			t.Fatal("no value after reconnecting")
 		}
 		drain(ch)
-		if err := writer.RevokeKey(t.Context(), u.ID, k.ID, storetest.T0); err != nil {
+		if err := writer.RevokeKey(t.Context(), u.ID, k.ID, storetest.T0, nil); err != nil {
 			t.Fatal(err)
 		}
 		if !recv(ch, time.Second) {

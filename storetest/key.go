@@ -221,7 +221,7 @@ func (s suite) listKeys(t *testing.T) {
 		keys, err := st.ListKeys(t.Context(), u.ID)
 		wantCode(t, "ListKeys", err, "")
 		wantKeyIDs(t, "ListKeys", keys, active.ID, revoked.ID, expired.ID)
-		revoked.RevokedAt = ptr(T0.Add(2 * time.Hour))
+		revoked.RevokedAt, revoked.RevocationReason = ptr(T0.Add(2*time.Hour)), skillett.ReasonRevoked
 		wantKey(t, "revoked key", keys[1], revoked)
 		wantKey(t, "expired key", keys[2], expired)
 	})
@@ -275,7 +275,7 @@ func (s suite) revokeKey(t *testing.T) {
 		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, k.ID, T0.Add(time.Hour+400*time.Millisecond), nil), "")
 		got, _, err := st.KeyByHash(t.Context(), k.Hash)
 		wantCode(t, "KeyByHash", err, "")
-		k.RevokedAt = ptr(T0.Add(time.Hour))
+		k.RevokedAt, k.RevocationReason = ptr(T0.Add(time.Hour)), skillett.ReasonRevoked
 		wantKey(t, "revoked key", got, k)
 		got, _, err = st.KeyByHash(t.Context(), other.Hash)
 		wantCode(t, "KeyByHash", err, "")
