@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/service"
 	"github.com/skillett/skillett/sessioncookie"
 )
 
@@ -110,8 +111,8 @@ func (d *Dashboard) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Dashboard) handleSignupPage(w http.ResponseWriter, r *http.Request) {
-	if !d.signup {
-		d.showError(w, r, nil, errNoSignup)
+	if !d.svc.SignupOpen() {
+		d.showError(w, r, nil, service.ErrSignupClosed)
 		return
 	}
 	if d.loggedIn(r) {
@@ -121,11 +122,9 @@ func (d *Dashboard) handleSignupPage(w http.ResponseWriter, r *http.Request) {
 	d.render(w, r, http.StatusOK, "signup", &view{Title: "Sign up", Description: signupDescription, Page: authForm{}})
 }
 
-var errNoSignup = skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server. Ask an administrator for an account.")
-
 func (d *Dashboard) handleSignup(w http.ResponseWriter, r *http.Request) {
-	if !d.signup {
-		d.showError(w, r, nil, errNoSignup)
+	if !d.svc.SignupOpen() {
+		d.showError(w, r, nil, service.ErrSignupClosed)
 		return
 	}
 	if err := parseForm(w, r); err != nil {

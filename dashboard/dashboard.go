@@ -37,8 +37,6 @@ type Options struct {
 	Integrations []string
 	// SecureCookies marks the cookies it sets Secure even without TLS.
 	SecureCookies bool
-	// NoSignup turns the sign-up page off (404).
-	NoSignup bool
 }
 
 // Dashboard serves the pages. Create it with New and mount it with Register.
@@ -47,7 +45,6 @@ type Dashboard struct {
 	log          *slog.Logger
 	integrations []string
 	secure       bool
-	signup       bool
 	pages        map[string]*template.Template
 	static       map[string]*staticFile
 }
@@ -72,7 +69,6 @@ func New(o Options) *Dashboard {
 		log:          o.Logger,
 		integrations: slices.Clone(integrations),
 		secure:       o.SecureCookies,
-		signup:       !o.NoSignup,
 		pages:        parsePages(),
 		static:       assets,
 	}

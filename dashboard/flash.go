@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/sessioncookie"
 )
 
 // flashCookie carries a one-time confirmation across a redirect. It holds
@@ -32,10 +33,7 @@ func (d *Dashboard) setFlash(w http.ResponseWriter, r *http.Request, f flash) {
 	if f.keyID != "" {
 		value += "." + f.keyID
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: flashCookie, Value: value, Path: "/", MaxAge: 60,
-		HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteLaxMode,
-	})
+	sessioncookie.SetCookie(w, r, &http.Cookie{Name: flashCookie, Value: value, Path: "/", MaxAge: 60}, d.secure)
 }
 
 // takeFlash returns the request's flash and removes it from the browser.
@@ -44,10 +42,7 @@ func (d *Dashboard) takeFlash(w http.ResponseWriter, r *http.Request) flash {
 	if err != nil {
 		return flash{}
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: flashCookie, Path: "/", MaxAge: -1,
-		HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteLaxMode,
-	})
+	sessioncookie.SetCookie(w, r, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1}, d.secure)
 	kind, keyID, _ := strings.Cut(c.Value, ".")
 	return flash{kind: kind, keyID: keyID}
 }

@@ -37,7 +37,7 @@ type env struct {
 type option func(*dashboard.Options, *service.Config)
 
 func withNoSignup() option {
-	return func(o *dashboard.Options, _ *service.Config) { o.NoSignup = true }
+	return func(_ *dashboard.Options, c *service.Config) { c.NoSignup = true }
 }
 
 func newEnv(t *testing.T, opts ...option) *env {
@@ -49,7 +49,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		}
 	}, func(o *httpapi.Options) {
 		d.Service, d.Logger = o.Service, o.Logger
-		o.NoSignup, o.SecureCookies, o.Pages = d.NoSignup, d.SecureCookies, dashboard.New(d)
+		o.SecureCookies, o.Pages = d.SecureCookies, dashboard.New(d)
 	})
 	return &env{t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/apikey"
+	"github.com/skillett/skillett/sessioncookie"
 )
 
 // The full key of a new key travels from POST /keys to the one page that
@@ -249,10 +250,9 @@ func createErrorField(err error) string {
 
 // setNewKey hands full to the page that shows it once (newKeyPath).
 func (d *Dashboard) setNewKey(w http.ResponseWriter, r *http.Request, full string) {
-	http.SetCookie(w, &http.Cookie{
-		Name: newKeyCookie, Value: full, Path: newKeyPath, MaxAge: newKeyMaxAge,
-		HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	sessioncookie.SetCookie(w, r, &http.Cookie{
+		Name: newKeyCookie, Value: full, Path: newKeyPath, MaxAge: newKeyMaxAge, SameSite: http.SameSiteStrictMode,
+	}, d.secure)
 }
 
 // createdPage is the data of the page that shows a new key once; Key is
@@ -271,10 +271,9 @@ func (d *Dashboard) handleKeyCreated(w http.ResponseWriter, r *http.Request, u *
 	var full string
 	if c, err := r.Cookie(newKeyCookie); err == nil {
 		full = c.Value
-		http.SetCookie(w, &http.Cookie{
-			Name: newKeyCookie, Path: newKeyPath, MaxAge: -1,
-			HttpOnly: true, Secure: d.secure || r.TLS != nil, SameSite: http.SameSiteStrictMode,
-		})
+		sessioncookie.SetCookie(w, r, &http.Cookie{
+			Name: newKeyCookie, Path: newKeyPath, MaxAge: -1, SameSite: http.SameSiteStrictMode,
+		}, d.secure)
 	}
 	var page createdPage
 	if apikey.Valid(full) {

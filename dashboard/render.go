@@ -101,7 +101,7 @@ func parsePages() map[string]*template.Template {
 // render writes page with status. Pages are personal, so no cache keeps
 // them (the one with a new key above all).
 func (d *Dashboard) render(w http.ResponseWriter, r *http.Request, status int, page string, v *view) {
-	v.Signup = d.signup
+	v.Signup = d.svc.SignupOpen()
 	if v.Error != "" {
 		// Screen readers announce the title first: say that it failed.
 		v.Title = "Error: " + v.Title

@@ -47,7 +47,7 @@ func TestSignup(t *testing.T) {
 }
 
 func TestSignupDisabled(t *testing.T) {
-	e := newEnv(t, func(o *httpapi.Options, _ *service.Config) { o.NoSignup = true })
+	e := newEnv(t, func(_ *httpapi.Options, c *service.Config) { c.NoSignup = true })
 	e.do("POST", "/auth/signup", map[string]string{"email": "a@example.com", "password": "12345678"}).expectError(t, 404, "not_found")
 }
 

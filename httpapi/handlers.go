@@ -79,13 +79,15 @@ func startSession(svc *service.Service, secure bool, status int,
 	})
 }
 
-func handleSignup(svc *service.Service, enabled, secure bool) http.Handler {
-	if !enabled {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server."))
-		})
-	}
-	return startSession(svc, secure, http.StatusCreated, svc.Signup)
+func handleSignup(svc *service.Service, secure bool) http.Handler {
+	signup := startSession(svc, secure, http.StatusCreated, svc.Signup)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !svc.SignupOpen() { // 404 whatever the body
+			fail(w, r, service.ErrSignupClosed)
+			return
+		}
+		signup.ServeHTTP(w, r)
+	})
 }
 
 func handleLogin(svc *service.Service, secure bool) http.Handler {

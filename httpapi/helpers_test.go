@@ -48,7 +48,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 			f(&tweaks, c)
 		}
 	}, func(o *httpapi.Options) {
-		o.ServiceTokens, o.NoSignup, o.SecureCookies = tweaks.ServiceTokens, tweaks.NoSignup, tweaks.SecureCookies
+		o.ServiceTokens, o.SecureCookies = tweaks.ServiceTokens, tweaks.SecureCookies
 	})
 	return &env{
 		t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs,

@@ -14,7 +14,7 @@ func addRoutes(mux *http.ServeMux, o Options) {
 	mux.Handle("GET /metrics", o.Metrics.Handler())
 	mux.Handle("GET /openapi.json", handleOpenAPI())
 
-	mux.Handle("POST /auth/signup", handleSignup(svc, !o.NoSignup, o.SecureCookies))
+	mux.Handle("POST /auth/signup", handleSignup(svc, o.SecureCookies))
 	mux.Handle("POST /auth/login", handleLogin(svc, o.SecureCookies))
 	mux.Handle("POST /auth/logout", handleLogout(svc, o.SecureCookies))
 	mux.Handle("GET /me", authn.any(handleMe()))

@@ -38,7 +38,6 @@ type Options struct {
 	Logger        *slog.Logger
 	Metrics       *Metrics // from NewMetrics; required
 	ServiceTokens []string // tokens accepted by POST /verify; none: /verify is 404
-	NoSignup      bool     // POST /auth/signup answers 404
 	SecureCookies bool     // session cookies are Secure even without TLS
 	Pages         Pages    // optional
 }

@@ -27,6 +27,10 @@ type Config struct {
 	Now    func() time.Time    // default time.Now
 	Logger *slog.Logger        // default slog.Default()
 
+	// NoSignup closes sign-up: Signup refuses with ErrSignupClosed. Users
+	// are then created by an administrator (CreateUser).
+	NoSignup bool
+
 	SessionTTL       time.Duration // default 7 days
 	LoginWindow      time.Duration // default 15 minutes
 	LoginMaxFailures int           // default 10

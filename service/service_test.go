@@ -411,3 +411,18 @@ func TestChangesFromAnotherProcessAtOnce(t *testing.T) {
 		t.Errorf("verify on b right after the revoke on a: got %q, want revoked", got)
 	}
 }
+
+func TestSignupClosed(t *testing.T) {
+	svc, _ := newService(t, "", testclock.New(t0), func(c *service.Config) { c.NoSignup = true })
+	if svc.SignupOpen() {
+		t.Error("SignupOpen with NoSignup: got true, want false")
+	}
+	if _, _, err := svc.Signup(t.Context(), "a@example.com", "correct horse battery"); err != service.ErrSignupClosed {
+		t.Fatalf("Signup with NoSignup: got %v, want ErrSignupClosed", err)
+	}
+	if _, err := svc.UserByEmail(t.Context(), "a@example.com"); skillett.ErrorCode(err) != skillett.ENOTFOUND {
+		t.Errorf("after a refused sign-up, the user: got %v, want not_found", err)
+	}
+	// An administrator still creates users.
+	mustUser(t, svc, "b@example.com", skillett.PlanFree)
+}

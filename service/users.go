@@ -42,6 +42,9 @@ func (s *Service) CreateUser(ctx context.Context, email, password string, plan s
 // Signup creates a user on the free plan and logs them in, returning the
 // new session token. EINVALID, ECONFLICT.
 func (s *Service) Signup(ctx context.Context, email, password string) (*skillett.User, string, error) {
+	if !s.SignupOpen() {
+		return nil, "", ErrSignupClosed
+	}
 	if err := skillett.ValidatePassword(password); err != nil {
 		return nil, "", err
 	}
@@ -52,6 +55,13 @@ func (s *Service) Signup(ctx context.Context, email, password string) (*skillett
 	token, err := s.newSession(ctx, u, nil) // signed up: no separate login event
 	return u, token, err
 }
+
+// ErrSignupClosed is Signup's answer when Config.NoSignup is set.
+var ErrSignupClosed = skillett.Errorf(skillett.ENOTFOUND, "Sign-up is turned off on this server. Ask an administrator for an account.")
+
+// SignupOpen reports whether Signup creates accounts: the front ends ask
+// it to refuse before reading a form or body.
+func (s *Service) SignupOpen() bool { return !s.cfg.NoSignup }
 
 var errBadLogin = skillett.Errorf(skillett.EUNAUTHORIZED, "Wrong email or password.")
 

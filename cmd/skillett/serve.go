@@ -109,6 +109,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		Store:              store,
 		Limits:             c.limits,
 		Logger:             c.log,
+		NoSignup:           c.noSignup,
 		CacheSize:          c.cacheSize,
 		NoCache:            c.cacheSize == 0,
 		Limiter:            limiter,
@@ -124,14 +125,12 @@ func serve(ctx context.Context, c serveConfig) error {
 		Logger:        c.log,
 		Metrics:       metrics,
 		ServiceTokens: c.tokens,
-		NoSignup:      c.noSignup,
 		SecureCookies: c.secure,
 		Pages: dashboard.New(dashboard.Options{
 			Service:       svc,
 			Logger:        c.log,
 			Integrations:  c.integrations,
 			SecureCookies: c.secure,
-			NoSignup:      c.noSignup,
 		}),
 	})
 	srv := &http.Server{
