@@ -10,6 +10,7 @@ import (
 
 func TestAudit(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "cli.db")
+	mustCLI(t, "", "migrate", "--db", db)
 	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
 	mustCLI(t, "", "users", "set-plan", "--db", db, "--email", "a@example.com", "--plan", "pro")
 	k := decodeJSON(t, mustCLI(t, "", "keys", "create", "--db", db, "--email", "a@example.com", "--name", "ci"))
