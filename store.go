@@ -26,8 +26,6 @@ type Store interface {
 	CreateUser(ctx context.Context, u *User, e *Event) error
 	// UserByEmail returns the user with this (normalized) email. ENOTFOUND.
 	UserByEmail(ctx context.Context, email string) (*User, error)
-	// UserByID returns the user with this id. ENOTFOUND.
-	UserByID(ctx context.Context, id string) (*User, error)
 	// SetUserPlan changes a user's plan, records a Change for the user and
 	// returns the updated user. If the plan changed it writes e with UserID
 	// and Data {"from", "to"}. ENOTFOUND.

@@ -308,24 +308,20 @@ var errNoKey = skillett.Errorf(skillett.ENOTFOUND, "You have no API key with thi
 
 // handleRevokePage asks for confirmation before revoking.
 func (d *Dashboard) handleRevokePage(w http.ResponseWriter, r *http.Request, u *skillett.User) {
-	keys, err := d.svc.ListKeys(r.Context(), u.ID)
+	k, err := d.svc.KeyByID(r.Context(), u.ID, r.PathValue("id"))
+	if skillett.ErrorCode(err) == skillett.ENOTFOUND {
+		err = errNoKey
+	}
 	if err != nil {
 		d.showError(w, r, u, err)
 		return
 	}
-	id := r.PathValue("id")
-	for _, k := range keys {
-		if k.ID == id {
-			row := newKeyRow(k, d.svc.Now())
-			title := "Revoke “" + k.Name + "”"
-			if row.Status == statusRevoked {
-				title = "“" + k.Name + "” is already revoked"
-			}
-			d.render(w, r, http.StatusOK, "revoke", &view{Title: title, User: u, Page: row})
-			return
-		}
+	row := newKeyRow(k, d.svc.Now())
+	title := "Revoke “" + k.Name + "”"
+	if row.Status == statusRevoked {
+		title = "“" + k.Name + "” is already revoked"
 	}
-	d.showError(w, r, u, errNoKey)
+	d.render(w, r, http.StatusOK, "revoke", &view{Title: title, User: u, Page: row})
 }
 
 func (d *Dashboard) handleRevoke(w http.ResponseWriter, r *http.Request, u *skillett.User) {

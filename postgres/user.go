@@ -44,11 +44,6 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*skillett.User, 
 	return s.findUser(ctx, "user by email", `SELECT `+userColumns+` FROM users u WHERE u.email = $1`, email)
 }
 
-// UserByID returns the user with this id. ENOTFOUND.
-func (s *Store) UserByID(ctx context.Context, id string) (*skillett.User, error) {
-	return s.findUser(ctx, "user by id", `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id)
-}
-
 func (s *Store) findUser(ctx context.Context, op, query string, arg any) (*skillett.User, error) {
 	var u skillett.User
 	err := s.pool.QueryRow(ctx, query, arg).Scan(userDest(&u)...)

@@ -69,8 +69,8 @@ func TestOpen(t *testing.T) {
 			return
 		}
 		u := storetest.MustCreateUser(t, stores[0], "ada@example.com", skillett.PlanFree)
-		if _, err := stores[n-1].UserByID(t.Context(), u.ID); err != nil {
-			t.Fatalf("UserByID through another store: got %v, want nil", err)
+		if _, err := stores[n-1].UserByEmail(t.Context(), u.Email); err != nil {
+			t.Fatalf("UserByEmail through another store: got %v, want nil", err)
 		}
 	})
 	t.Run("Reopen", func(t *testing.T) {

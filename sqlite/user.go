@@ -54,11 +54,6 @@ func (s *Store) UserByEmail(ctx context.Context, email string) (*skillett.User, 
 	return s.findUser(ctx, "user by email", `SELECT `+userColumns+` FROM users u WHERE u.email = ?`, email)
 }
 
-// UserByID returns the user with this id. ENOTFOUND.
-func (s *Store) UserByID(ctx context.Context, id string) (*skillett.User, error) {
-	return s.findUser(ctx, "user by id", `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, id)
-}
-
 func (s *Store) findUser(ctx context.Context, op, query string, arg any) (*skillett.User, error) {
 	var r userRow
 	err := s.read.QueryRowContext(ctx, query, arg).Scan(r.dest()...)

@@ -268,15 +268,15 @@ func (s suite) rollKey(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		limits := skillett.DefaultPlanLimits()
 		k, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits), "")
+		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
 		const n = 10
 		errs := Race(n, func(i int) error {
 			nk, _ := NewKey(u.ID, T0)
 			if i == 0 {
-				_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, roll(time.Hour, T0))
+				_, err := st.RollKey(t.Context(), u.ID, k.ID, nk, nil, roll(time.Hour, T0))
 				return err
 			}
-			return st.CreateKey(t.Context(), nk, limits)
+			return st.CreateKey(t.Context(), nk, limits, nil)
 		})
 		wantCode(t, "the roll", errs[0], "")
 		if ok, refused := CountCodes(t, errs[1:], skillett.EPLANLIMIT); ok != 0 || refused != n-1 {

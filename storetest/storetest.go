@@ -76,7 +76,6 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("Ping", s.ping)
 	t.Run("CreateUser", s.createUser)
 	t.Run("UserByEmail", s.userByEmail)
-	t.Run("UserByID", s.userByID)
 	t.Run("SetUserPlan", s.setUserPlan)
 	t.Run("Session", s.session)
 	t.Run("ReserveLoginAttempt", s.reserveLoginAttempt)

@@ -31,9 +31,9 @@ func (s suite) createUser(t *testing.T) {
 		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u, nil), "")
 		want := *u
 		want.CreatedAt = T0.Add(time.Second)
-		got, err := st.UserByID(t.Context(), u.ID)
-		wantCode(t, "UserByID", err, "")
-		wantUser(t, "UserByID", got, &want)
+		got, err := st.UserByEmail(t.Context(), u.Email)
+		wantCode(t, "UserByEmail", err, "")
+		wantUser(t, "UserByEmail", got, &want)
 	})
 	t.Run("ErrConflict", func(t *testing.T) {
 		st := s.open(t)
@@ -49,9 +49,9 @@ func (s suite) createUser(t *testing.T) {
 		u := NewUser("ada@example.com", skillett.PlanFree)
 		u.PasswordHash = ""
 		wantCode(t, "CreateUser", st.CreateUser(t.Context(), u, nil), "")
-		got, err := st.UserByID(t.Context(), u.ID)
-		wantCode(t, "UserByID", err, "")
-		wantUser(t, "UserByID", got, u)
+		got, err := st.UserByEmail(t.Context(), u.Email)
+		wantCode(t, "UserByEmail", err, "")
+		wantUser(t, "UserByEmail", got, u)
 	})
 }
 
@@ -75,23 +75,6 @@ func (s suite) userByEmail(t *testing.T) {
 	})
 }
 
-func (s suite) userByID(t *testing.T) {
-	t.Run("OK", func(t *testing.T) {
-		st := s.open(t)
-		MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		u := MustCreateUser(t, st, "bob@example.com", skillett.PlanUnlimited)
-		got, err := st.UserByID(t.Context(), u.ID)
-		wantCode(t, "UserByID", err, "")
-		wantUser(t, "UserByID", got, u)
-	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		st := s.open(t)
-		MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		_, err := st.UserByID(t.Context(), "usr_missing")
-		wantCode(t, "UserByID", err, skillett.ENOTFOUND)
-	})
-}
-
 func (s suite) setUserPlan(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		st := s.open(t)
@@ -108,8 +91,8 @@ func (s suite) setUserPlan(t *testing.T) {
 		stored, err := st.UserByEmail(t.Context(), u.Email)
 		wantCode(t, "UserByEmail", err, "")
 		wantUser(t, "UserByEmail after SetUserPlan", stored, &want)
-		unchanged, err := st.UserByID(t.Context(), other.ID)
-		wantCode(t, "UserByID", err, "")
+		unchanged, err := st.UserByEmail(t.Context(), other.Email)
+		wantCode(t, "UserByEmail", err, "")
 		wantUser(t, "other user after SetUserPlan", unchanged, other)
 
 		changes, err := st.Changes(t.Context(), before, 10)
