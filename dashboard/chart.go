@@ -78,3 +78,28 @@ func niceCeil(n int64) int64 {
 		p *= 10
 	}
 }
+
+// usageView is a key's usage as its page shows it: the chart, and the same
+// numbers as a table, newest day first.
+type usageView struct {
+	Chart          template.HTML
+	Days           []usageDayView
+	Valid, Refused int64
+}
+
+type usageDayView struct {
+	Date                             string
+	Valid, RateLimited, IPNotAllowed int64
+	Other                            int64 // insufficient scope, revoked, expired
+}
+
+func newUsageView(days []skillett.UsageDay) usageView {
+	v := usageView{Chart: usageChart(days)}
+	for i := len(days) - 1; i >= 0; i-- {
+		c := days[i].Counts
+		v.Days = append(v.Days, usageDayView{Date: days[i].Day.Format("Mon Jan 2"), Valid: c[0], RateLimited: c[1], IPNotAllowed: c[3], Other: c[2] + c[4] + c[5]})
+		v.Valid += c[0]
+		v.Refused += c.Total() - c[0]
+	}
+	return v
+}

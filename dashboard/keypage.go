@@ -22,11 +22,12 @@ type editForm struct {
 	Chosen []string // integrations ticked
 	Expiry string   // "keep" or an expiryChoices value
 	Date   string   // YYYY-MM-DD, with Expiry "date"
+	Limits limitsForm
 }
 
 // formOf is the edit form filled in from k.
 func formOf(k *skillett.Key) editForm {
-	f := editForm{Name: k.Name, Access: accessAll, Expiry: "keep"}
+	f := editForm{Name: k.Name, Access: accessAll, Expiry: "keep", Limits: limitsFormOfKey(k)}
 	if !slices.Contains(k.Scopes, skillett.ScopeAll) {
 		f.Access, f.Chosen = accessChosen, k.Scopes
 	}
@@ -51,6 +52,11 @@ func (f editForm) update(now time.Time) (skillett.KeyUpdate, error) {
 	if f.Expiry != "keep" {
 		upd.ExpiresAt = skillett.To(req.ExpiresAt)
 	}
+	allow, rl, err := f.Limits.parse()
+	if err != nil {
+		return skillett.KeyUpdate{}, err
+	}
+	upd.IPAllowlist, upd.RateLimit = skillett.To(allow), skillett.To(rl)
 	return upd, nil
 }
 
@@ -66,6 +72,7 @@ type keyPage struct {
 	Integrations  []choice
 	ExpiryOptions []choice
 	MinDate       string
+	Usage         usageView
 }
 
 // rateLimitText says a rate limit in words: "100 uses per 60 seconds".
@@ -100,6 +107,12 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 	for _, p := range k.IPAllowlist {
 		page.Allowlist = append(page.Allowlist, p.String())
 	}
+	days, err := d.svc.KeyUsage(r.Context(), u.ID, k.ID, usageChartDays)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	page.Usage = newUsageView(days)
 	if k.ReplacedBy != "" {
 		if nk, err := d.svc.KeyByID(r.Context(), u.ID, k.ReplacedBy); err == nil {
 			page.Key.Replaced = &replacement{ID: nk.ID, Prefix: nk.Prefix}
@@ -145,6 +158,7 @@ func (d *Dashboard) handleEditKey(w http.ResponseWriter, r *http.Request, u *ski
 		Chosen: r.PostForm["scope"],
 		Expiry: r.PostFormValue("expiry"),
 		Date:   r.PostFormValue("expires_on"),
+		Limits: limitsFormOf(r),
 	}
 	upd, err := form.update(d.svc.Now())
 	if err == nil {

@@ -50,9 +50,10 @@ type createForm struct {
 	Chosen []string // integrations ticked
 	Expiry string   // an expiryChoices value
 	Date   string   // YYYY-MM-DD, used with Expiry "date"
+	Limits limitsForm
 }
 
-var defaultForm = createForm{Access: accessAll, Expiry: "never"}
+var defaultForm = createForm{Access: accessAll, Expiry: "never", Limits: limitsForm{RateWindow: defaultRateWindow}}
 
 // request turns the form into a key request at time now. It only reads
 // the form; the service checks the request.
@@ -214,8 +215,12 @@ func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *s
 		Chosen: r.PostForm["scope"],
 		Expiry: r.PostFormValue("expiry"),
 		Date:   r.PostFormValue("expires_on"),
+		Limits: limitsFormOf(r),
 	}
 	req, err := form.request(d.svc.Now())
+	if err == nil {
+		req.IPAllowlist, req.RateLimit, err = form.Limits.parse()
+	}
 	if err == nil {
 		var full string
 		if _, full, err = d.svc.CreateKey(r.Context(), u.ID, req); err == nil {
