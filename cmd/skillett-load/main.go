@@ -73,6 +73,10 @@ type config struct {
 	cpuProfile string   // the load generator's own CPU profile
 	serveFlags []string // extra flags for skillett serve
 	commandLn  string
+	middleware bool   // only the keyauth.Middleware measure
+	redis      string // Redis URL for its shared rate limit
+	serveMW    string // child mode: serve the middleware routes on this address
+	work       string // child mode: its directory
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -101,6 +105,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (databases, server logs)")
 	serveFlags := fs.String("serve-flags", "", "extra flags for skillett serve, space-separated")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write the load generator's own CPU profile to this file")
+	fs.BoolVar(&c.middleware, "middleware", false, "measure only keyauth.Middleware in front of a bare handler against the handler alone (plain key, allowlist, local and Redis rate limit)")
+	fs.StringVar(&c.redis, "redis", "", "with -middleware: Redis URL for the shared rate limit's measure; empty: skipped")
+	fs.StringVar(&c.serveMW, "serve-middleware", "", "internal: serve the -middleware routes on this address")
+	fs.StringVar(&c.work, "work", "", "internal: the directory of -serve-middleware")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -142,6 +150,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	if err != nil {
 		return err
 	}
+	if c.serveMW != "" {
+		return serveMiddleware(c.serveMW, c.work, c.redis)
+	}
 	work, err := os.MkdirTemp("", "skillett-load-")
 	if err != nil {
 		return err
@@ -166,6 +177,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		defer pprof.StopCPUProfile()
 	}
 
+	if c.middleware {
+		return runMiddleware(ctx, c, work, stdout, progress)
+	}
 	bin := c.bin
 	if bin == "" {
 		bin = work + "/skillett"
