@@ -3,16 +3,19 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/skillett/skillett/internal/loudskip"
+	"github.com/skillett/skillett/postgres/pgtest"
 )
 
 // requireRedis returns the URL of the test Redis (SKILLETT_TEST_REDIS,
@@ -88,4 +91,31 @@ func TestRateLimitAcrossProcesses(t *testing.T) {
 			10*limit, limit, n, limited.Load(), limit, limit*11/10)
 	}
 	t.Logf("%d uses over two processes sharing Redis, limit %d: %d passed", 10*limit, limit, ok.Load())
+	res, err = http.Get(a.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"skillett_ratelimit_redis_up 1", `skillett_key_verifications_total{outcome="rate_limited"}`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+// serve on PostgreSQL without --redis says at start that each process
+// enforces rate limits alone; on SQLite it does not (SPEC §9).
+func TestPostgresWithoutRedisWarns(t *testing.T) {
+	const warning = "rate limits are enforced by each serve process alone"
+	pg := startServer(t, pgtest.NewDatabase(t))
+	lite := startServer(t, filepath.Join(t.TempDir(), "one.db"))
+	pg.stop(t)
+	lite.stop(t)
+	if !strings.Contains(pg.log.String(), warning) {
+		t.Errorf("serve on PostgreSQL without --redis: no warning in\n%s", pg.log)
+	}
+	if strings.Contains(lite.log.String(), warning) {
+		t.Errorf("serve on SQLite warns about rate limits:\n%s", lite.log)
+	}
 }

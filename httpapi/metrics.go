@@ -58,7 +58,7 @@ func NewMetrics() *Metrics {
 	}
 	verifications := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "skillett_key_verifications_total",
-		Help: "API key verifications by outcome (valid, malformed, not_found, revoked, expired, insufficient_scope).",
+		Help: "API key verifications by outcome (valid, malformed, not_found, revoked, expired, insufficient_scope, ip_not_allowed, rate_limited): the last two count IP allowlist and rate-limit refusals.",
 	}, []string{"outcome"})
 	for _, o := range skillett.VerifyOutcomes {
 		m.verify[o] = verifications.WithLabelValues(string(o))
