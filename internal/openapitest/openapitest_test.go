@@ -614,6 +614,7 @@ var endpoints = []string{
 	"GET /api-keys/{id}/usage",
 	"PATCH /api-keys/{id}", // SPEC §8
 	"POST /api-keys/{id}/roll",
+	"GET /audit-log", // SPEC §10
 	"POST /verify",
 }
 
