@@ -42,6 +42,9 @@ func BenchmarkFlush(b *testing.B) {
 	for _, n := range []int{1, 2} {
 		b.Run(fmt.Sprintf("%d_processes", n), func(b *testing.B) {
 			var round int
+			for _, p := range procs {
+				p.touch, p.usage = 0, 0
+			}
 			for b.Loop() {
 				round++
 				var wg sync.WaitGroup
@@ -55,13 +58,16 @@ func BenchmarkFlush(b *testing.B) {
 				wg.Wait()
 			}
 			b.ReportMetric(float64(n*2*keys)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(float64(procs[0].touch.Milliseconds())/float64(b.N), "touch-ms/op")
+			b.ReportMetric(float64(procs[0].usage.Milliseconds())/float64(b.N), "usage-ms/op")
 		})
 	}
 }
 
 type storeWithKeys struct {
-	st   skillett.Store
-	keys []*skillett.Key
+	st           skillett.Store
+	keys         []*skillett.Key
+	touch, usage time.Duration // time spent in each batch
 }
 
 // flush writes what one flush of a process whose keys were all used since
@@ -75,8 +81,12 @@ func (p *storeWithKeys) flush(b *testing.B, round int) error {
 		used[k.ID] = at
 		days[i] = skillett.UsageDay{KeyID: k.ID, Day: day, Counts: skillett.UsageCounts{int64(round), 0, 1}}
 	}
+	t0 := time.Now()
 	if err := p.st.TouchKeys(b.Context(), used); err != nil {
 		return err
 	}
-	return p.st.AddUsage(b.Context(), days)
+	t1 := time.Now()
+	err := p.st.AddUsage(b.Context(), days)
+	p.touch, p.usage = p.touch+t1.Sub(t0), p.usage+time.Since(t1)
+	return err
 }
