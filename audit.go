@@ -139,6 +139,15 @@ type EventFilter struct {
 	Limit  int          // at most this many (required, > 0)
 }
 
+// EventData is the data of the key.leaked event of l: where it was found.
+func (l Leak) EventData() map[string]any {
+	d := map[string]any{"source": l.Source, "url": nil}
+	if l.URL != "" {
+		d["url"] = l.URL
+	}
+	return d
+}
+
 // Leak is a report that a key was found in public: by GitHub's secret
 // scanning (Source and URL as GitHub gives them) or by anyone through the
 // public revoke endpoint.

@@ -49,6 +49,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		}
 	}, func(o *httpapi.Options) {
 		o.ServiceTokens, o.SecureCookies = tweaks.ServiceTokens, tweaks.SecureCookies
+		o.GitHubKeys, o.PublicRevokeLimiter = tweaks.GitHubKeys, tweaks.PublicRevokeLimiter
 	})
 	return &env{
 		t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs,

@@ -30,4 +30,6 @@ func addRoutes(mux *http.ServeMux, o Options) {
 	mux.Handle("POST /verify", handleVerify(svc, o.ServiceTokens))
 
 	mux.Handle("GET /audit-log", authn.fullAccess(handleAuditLog(svc)))
+	mux.Handle("POST /secret-scanning/github", handleGitHubSecretScanning(svc, o.GitHubKeys, o.Logger))
+	mux.Handle("POST /credentials/revoke", handlePublicRevoke(svc, o.PublicRevokeLimiter))
 }

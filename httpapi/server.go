@@ -9,6 +9,8 @@
 package httpapi
 
 import (
+	"github.com/skillett/skillett/secretscan"
+
 	"context"
 	"log/slog"
 	"net/http"
@@ -40,12 +42,22 @@ type Options struct {
 	ServiceTokens []string // tokens accepted by POST /verify; none: /verify is 404
 	SecureCookies bool     // session cookies are Secure even without TLS
 	Pages         Pages    // optional
+
+	// GitHubKeys verifies GitHub's secret scanning reports; nil: POST
+	// /secret-scanning/github is 404.
+	GitHubKeys *secretscan.Keys
+	// PublicRevokeLimiter limits POST /credentials/revoke per client
+	// address (default: PublicRevokeRate an hour, per process).
+	PublicRevokeLimiter AddressLimiter
 }
 
 // NewServer returns the HTTP handler of the whole service.
 func NewServer(o Options) http.Handler {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
+	}
+	if o.PublicRevokeLimiter == nil {
+		o.PublicRevokeLimiter = newHourlyLimiter(PublicRevokeRate, o.Service.Now)
 	}
 	mux := http.NewServeMux()
 	addRoutes(mux, o)

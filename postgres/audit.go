@@ -143,7 +143,7 @@ func (s *Store) RevokeLeakedKeys(ctx context.Context, leaks []skillett.Leak, now
 				return err
 			}
 			e := skillett.NewEvent(ctx, skillett.EventKeyLeaked, now)
-			e.Data = map[string]any{"source": l.Source, "url": l.URL}
+			e.Data = l.EventData()
 			if err := insertEvent(ctx, tx, about(e, userID, id)); err != nil {
 				return err
 			}

@@ -145,7 +145,7 @@ func (s *Store) RevokeLeakedKeys(ctx context.Context, leaks []skillett.Leak, now
 			}
 			e := skillett.NewEvent(ctx, skillett.EventKeyLeaked, now)
 			e.UserID, e.KeyID = userID, id
-			e.Data = map[string]any{"source": l.Source, "url": l.URL}
+			e.Data = l.EventData()
 			if err := insertEvent(ctx, tx, e); err != nil {
 				return err
 			}

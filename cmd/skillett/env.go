@@ -25,6 +25,7 @@ var envVars = map[string]string{
 	"debug-addr":           "SKILLETT_DEBUG_ADDR",
 	"log-format":           "SKILLETT_LOG_FORMAT",
 	"audit-retention":      "SKILLETT_AUDIT_RETENTION",
+	"github-keys":          "SKILLETT_GITHUB_KEYS",
 }
 
 // applyEnv sets each flag of fs whose variable in envVars is set (and not

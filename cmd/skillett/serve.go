@@ -43,6 +43,7 @@ var serveCommand = command{
 		})
 		debugAddr := fs.String("debug-addr", "", "if set, serve Go's pprof profiles on this address, e.g. 127.0.0.1:6060 (env SKILLETT_DEBUG_ADDR); keep it private")
 		usage := addUsageFlags(fs)
+		leaks := addLeakFlags(fs)
 		retention := retentionFlag(service.DefaultAuditRetention)
 		fs.Var(&retention, "audit-retention", "how long audit events are kept: days (365d), a duration (720h) or forever (env SKILLETT_AUDIT_RETENTION)")
 		logFormat := fs.String("log-format", "text", "log format: text or json (env SKILLETT_LOG_FORMAT)")
@@ -66,7 +67,7 @@ var serveCommand = command{
 			if *cacheSize < 0 {
 				return usagef("--cache-size must be 0 (no cache) or more, got %d", *cacheSize)
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage, auditRetention: time.Duration(retention)})
+			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage, leaks: leaks, auditRetention: time.Duration(retention)})
 		}
 	},
 }
@@ -83,6 +84,7 @@ type serveConfig struct {
 	integrations   []string
 	log            *slog.Logger
 	usage          *usageFlags
+	leaks          *leakFlags
 	auditRetention time.Duration
 }
 
@@ -99,6 +101,10 @@ func serve(ctx context.Context, c serveConfig) error {
 	metrics := httpapi.NewMetrics()
 	if pg, ok := store.(*postgres.Store); ok {
 		registerPoolMetrics(metrics.Registry, pg.Pool())
+	}
+	githubKeys, err := c.leaks.keys(ctx)
+	if err != nil {
+		return err
 	}
 	limiter, closeLimiter, err := c.usage.limiter(ctx, store, metrics.Registry, c.log)
 	if err != nil {
@@ -121,6 +127,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	handler := httpapi.NewServer(httpapi.Options{
+		GitHubKeys:    githubKeys,
 		Service:       svc,
 		Logger:        c.log,
 		Metrics:       metrics,
