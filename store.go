@@ -31,6 +31,15 @@ type Store interface {
 	// and Data {"from", "to"}. ENOTFOUND.
 	SetUserPlan(ctx context.Context, email string, plan Plan, e *Event) (*User, error)
 
+	// ListUsers returns every user, oldest first (then by email).
+	ListUsers(ctx context.Context) ([]*User, error)
+	// SetUserPassword sets the password hash of the user with this id and
+	// deletes the user's sessions but the one whose token hash is keep
+	// (nil: all of them), atomically. ENOTFOUND.
+	SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte) error
+	// DeleteUserSessions deletes the user's sessions but keep (nil: all).
+	DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte) error
+
 	// CreateSession inserts s, and e with UserID.
 	CreateSession(ctx context.Context, s *Session, e *Event) error
 	// SessionUser returns the session with this token hash and its user if

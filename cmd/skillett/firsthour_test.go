@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/skillett/skillett/service"
 )
 
 // expectErr runs the CLI and checks that it fails with a message holding
@@ -164,5 +167,48 @@ func TestHelpAndVersion(t *testing.T) {
 	err := expectErr(t, "", []string{"users", "create", "--bogus"}, "users create: flag provided but not defined")
 	if strings.HasPrefix(err.Error(), "skillett") {
 		t.Errorf("error %q starts with skillett: main would print it twice", err)
+	}
+}
+
+// users list; users set-password gives a user created without a password
+// a way to log in, and ends the user's sessions.
+func TestUsersListAndSetPassword(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+	mustCLI(t, "", "migrate", "--db", db)
+	if out := strings.TrimSpace(mustCLI(t, "", "users", "list", "--db", db)); out != "[]" {
+		t.Errorf("users list on an empty database: %q, want []", out)
+	}
+	mustCLI(t, "", "users", "create", "--db", db, "--email", "b@example.com", "--plan", "pro")
+	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
+	var users []map[string]any
+	if err := json.Unmarshal([]byte(mustCLI(t, "", "users", "list", "--db", db)), &users); err != nil || len(users) != 2 {
+		t.Fatalf("users list: %v, %v", users, err)
+	}
+	if users[0]["email"] != "a@example.com" || users[1]["plan"] != "pro" {
+		t.Errorf("users list: got %v", users)
+	}
+
+	expectErr(t, "", []string{"users", "set-password", "--db", db, "--email", "a@example.com"}, "--email and --password-stdin are required")
+	expectErr(t, "short\n", []string{"users", "set-password", "--db", db, "--email", "a@example.com", "--password-stdin"}, "Password must be at least 8 characters.")
+	expectErr(t, "correct horse battery\n", []string{"users", "set-password", "--db", db, "--email", "nobody@example.com", "--password-stdin"}, "No user has the email nobody@example.com in "+db)
+	_, stderr, err := cli(t, "correct horse battery\n", "users", "set-password", "--db", db, "--email", "a@example.com", "--password-stdin")
+	if err != nil || !strings.Contains(stderr, "Set the password of a@example.com in "+db+"; the user's sessions have ended.") {
+		t.Fatalf("set-password: %v, stderr %q", err, stderr)
+	}
+
+	// The user can now log in, with that password.
+	store, err := (&dbFlags{dsn: db}).openExisting(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	svc := service.New(service.Config{Store: store})
+	if _, _, err := svc.Login(t.Context(), "a@example.com", "correct horse battery"); err != nil {
+		t.Errorf("login with the password set by the CLI: %v", err)
+	}
+	_, token, _ := svc.Login(t.Context(), "a@example.com", "correct horse battery")
+	mustCLI(t, "another good password\n", "users", "set-password", "--db", db, "--email", "a@example.com", "--password-stdin")
+	if _, err := svc.SessionPrincipal(t.Context(), token); err == nil {
+		t.Error("a session outlived set-password")
 	}
 }

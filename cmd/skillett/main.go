@@ -49,7 +49,7 @@ type command struct {
 	flags func(fs *flag.FlagSet, e env) func(ctx context.Context, args []string) error
 }
 
-var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersSetPlanCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysUpdateCommand, keysRollCommand, auditCommand}
+var commands = []command{serveCommand, migrateCommand, usersCreateCommand, usersListCommand, usersSetPlanCommand, usersSetPasswordCommand, keysCreateCommand, keysListCommand, keysRevokeCommand, keysUpdateCommand, keysRollCommand, auditCommand}
 
 var errUsage = errors.New("usage")
 

@@ -1,0 +1,60 @@
+package service
+
+import (
+	"context"
+	"crypto/sha256"
+
+	"github.com/skillett/skillett"
+)
+
+// ListUsers returns every user, oldest first.
+func (s *Service) ListUsers(ctx context.Context) ([]*skillett.User, error) {
+	return s.store.ListUsers(ctx)
+}
+
+// SetPassword gives the user with this email a new password (an operator's
+// act: the CLI) and ends all of the user's sessions. EINVALID, ENOTFOUND.
+func (s *Service) SetPassword(ctx context.Context, email, password string) (*skillett.User, error) {
+	if err := skillett.ValidatePassword(password); err != nil {
+		return nil, err
+	}
+	u, err := s.UserByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.SetUserPassword(ctx, u.ID, hashPassword(password, s.cfg.Password), nil); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+var errWrongPassword = skillett.Errorf(skillett.EINVALID, "Your current password is not right.")
+
+// ChangePassword changes the password of the user of the session token,
+// who must give the current one, and ends the user's other sessions: the
+// one in hand stays. EINVALID (a wrong current password or a bad new
+// one), EUNAUTHORIZED (no session).
+func (s *Service) ChangePassword(ctx context.Context, token, current, newPassword string) error {
+	p, err := s.SessionPrincipal(ctx, token)
+	if err != nil {
+		return err
+	}
+	if !checkPassword(current, p.User.PasswordHash) {
+		return errWrongPassword
+	}
+	if err := skillett.ValidatePassword(newPassword); err != nil {
+		return err
+	}
+	keep := sha256.Sum256([]byte(token))
+	return s.store.SetUserPassword(ctx, p.User.ID, hashPassword(newPassword, s.cfg.Password), &keep)
+}
+
+// LogoutEverywhere ends every session of the user of the session token,
+// this one included. EUNAUTHORIZED (no session).
+func (s *Service) LogoutEverywhere(ctx context.Context, token string) error {
+	p, err := s.SessionPrincipal(ctx, token)
+	if err != nil {
+		return err
+	}
+	return s.store.DeleteUserSessions(ctx, p.User.ID, nil)
+}

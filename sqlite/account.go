@@ -1,0 +1,59 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+
+	"github.com/skillett/skillett"
+)
+
+// ListUsers returns every user, oldest first.
+func (s *Store) ListUsers(ctx context.Context) ([]*skillett.User, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.created_at, u.email`)
+	if err != nil {
+		return nil, wrap("list users", err)
+	}
+	defer rows.Close()
+	var users []*skillett.User
+	for rows.Next() {
+		var r userRow
+		if err := rows.Scan(r.dest()...); err != nil {
+			return nil, wrap("list users", err)
+		}
+		users = append(users, r.user())
+	}
+	return users, wrap("list users", rows.Err())
+}
+
+// SetUserPassword sets the user's password hash and deletes the user's
+// sessions but keep (nil: all), in one transaction. ENOTFOUND.
+func (s *Store) SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ? WHERE id = ?`, hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errUserNotFound
+		}
+		return deleteUserSessions(ctx, tx, userID, keep)
+	})
+	return wrap("set user password", err)
+}
+
+// DeleteUserSessions deletes the user's sessions but keep (nil: all).
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return deleteUserSessions(ctx, tx, userID, keep) })
+	return wrap("delete user sessions", err)
+}
+
+func deleteUserSessions(ctx context.Context, tx *sql.Tx, userID string, keep *[32]byte) error {
+	var except [32]byte // no token hashes to all zeros
+	if keep != nil {
+		except = *keep
+	}
+	_, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, except[:])
+	return err
+}
