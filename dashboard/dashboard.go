@@ -96,5 +96,9 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	handle("GET /keys/{id}/roll", d.authed(d.handleRollPage))
 	handle("POST /keys/{id}/roll", d.authed(d.handleRoll))
 
+	handle("GET /account", d.authed(d.handleAccount))
+	handle("POST /account/password", d.authed(d.handleChangePassword))
+	handle("POST /account/logout-all", d.authed(d.handleLogoutEverywhere))
+
 	handle("GET /static/{file...}", d.handleStatic)
 }

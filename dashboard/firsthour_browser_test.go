@@ -1,6 +1,7 @@
 package dashboard_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +58,7 @@ func TestBrowserFirstHour(t *testing.T) {
 	if title := run(b, "title", chromedp.Title()); !strings.HasPrefix(title, "Error: ") {
 		t.Errorf("title after a failed submit: %q, want it to start with Error:", title)
 	}
-	if id := run(b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); id != "access-chosen" {
+	if id := focusedID(b, "access-chosen"); id != "access-chosen" {
 		t.Errorf("focus after a failed submit: #%s, want #access-chosen", id)
 	}
 	b.shot("field-error")
@@ -106,7 +107,7 @@ func TestBrowserFirstHour(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS("#login-instead")),
 	)
-	if id := run(b, "focus", chromedp.Evaluate[string](`document.activeElement.id`)); id != "email" {
+	if id := focusedID(b, "email"); id != "email" {
 		t.Errorf("focus after a taken email: #%s, want #email", id)
 	}
 	b.shot("email-taken")
@@ -136,4 +137,56 @@ func TestBrowserPhoneLabels(t *testing.T) {
 		t.Errorf("column label content %s, want alternative text / \"\"", content)
 	}
 	b.shot("phone-revoked")
+}
+
+// The plan limit's "ask for a bigger plan" leads to the account page,
+// which changes the password and signs out of every session.
+func TestBrowserAccount(t *testing.T) {
+	e := newEnv(t)
+	b := newTab(t, e, 1280, 900)
+	b.signup("ada@example.com")
+	b.createKey("first")
+	b.do("to the limit",
+		chromedp.WaitVisible(chromedp.CSS("#full-key")),
+		chromedp.Click(chromedp.CSS(`a.button[href="/"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#create-disabled-reason")),
+		chromedp.Click(chromedp.CSS(`#create-disabled-reason a`)),
+		chromedp.WaitVisible(chromedp.CSS("#plan-heading")),
+	)
+	b.expectPath("/account#plan")
+	b.expectText("#account-plan", "Free (1 active key at most)")
+	b.shot("account")
+
+	b.do("wrong current password",
+		chromedp.SendKeys(chromedp.CSS("#current-password"), "not my password"),
+		chromedp.SendKeys(chromedp.CSS("#new-password"), "a new passphrase"),
+		chromedp.Click(chromedp.CSS(`form[action="/account/password"] button`)),
+		chromedp.WaitVisible(chromedp.CSS("#current-password-error")),
+	)
+	if id := focusedID(b, "current-password"); id != "current-password" {
+		t.Errorf("focus after a wrong current password: #%s, want #current-password", id)
+	}
+	b.shot("account-wrong-password")
+	b.do("change password",
+		chromedp.SendKeys(chromedp.CSS("#current-password"), password),
+		chromedp.SendKeys(chromedp.CSS("#new-password"), "a new passphrase"),
+		chromedp.Click(chromedp.CSS(`form[action="/account/password"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(".notice")),
+	)
+	run(b, "change announced", chromedp.Poll[bool](`document.getElementById("announcer").textContent.startsWith("Your password is changed.")`,
+		chromedp.WithPollingTimeout(5*time.Second)))
+	b.do("sign out everywhere", chromedp.Click(chromedp.CSS("#logout-all")), chromedp.WaitVisible(chromedp.CSS("#login-heading")))
+	b.expectText(".notice", "You have signed out of all sessions.")
+	b.shot("signed-out-everywhere")
+}
+
+// focusedID waits up to 2 seconds for the element with id want to have the
+// focus (autofocus applies once the page has rendered), and returns the id
+// of the focused element.
+func focusedID(b *tab, want string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+	defer cancel()
+	chromedp.Run(ctx, chromedp.Poll[bool](`document.activeElement.id === "`+want+`"`))
+	return run(b, "focused element", chromedp.Evaluate[string](`document.activeElement.id`))
 }

@@ -157,3 +157,34 @@ func TestPageDetails(t *testing.T) {
 	c2.post("/login", url.Values{"email": {"ada@example.com"}, "password": {"wrong password"}}).
 		expect("<title>Error: Log in · Skillett</title>", `aria-invalid="true" aria-describedby="form-error"`)
 }
+
+// The account page: email and plan, how to ask for another plan, a
+// password change that takes the current password and ends the other
+// sessions, and signing out of every session.
+func TestAccount(t *testing.T) {
+	e := newEnv(t)
+	c := e.client()
+	c.get("/account").expectRedirect("/login")
+	c.signup("ada@example.com").expect(`<a href="/account" id="account-link">Account</a>`)
+	other := e.client()
+	other.post("/login", url.Values{"email": {"ada@example.com"}, "password": {password}}).expectRedirect("/")
+
+	c.get("/account").expectStatus(http.StatusOK).
+		expect(`<dd id="account-email">ada@example.com</dd>`, `<dd id="account-plan">Free (1 active key at most)</dd>`,
+			"write to your Skillett administrator", "skillett users set-plan --email ada@example.com --plan pro")
+
+	c.post("/account/password", url.Values{"current_password": {"not my password"}, "new_password": {"a new passphrase"}}).
+		expectStatus(http.StatusUnprocessableEntity).
+		expect("Your current password is not right.", `aria-invalid="true" aria-describedby="current-password-error" autofocus`, "<title>Error: Your account")
+	c.post("/account/password", url.Values{"current_password": {password}, "new_password": {"short"}}).
+		expectStatus(http.StatusUnprocessableEntity).
+		expect("Password must be at least 8 characters.", `id="new-password-error"`)
+	c.follow(c.post("/account/password", url.Values{"current_password": {password}, "new_password": {"a new passphrase"}}), "/account").
+		expect("Your password is changed. Your other sessions have ended.")
+	other.get("/").expectRedirect("/login") // the other session ended
+	c.get("/").expectStatus(http.StatusOK)  // this one stays
+	e.client().post("/login", url.Values{"email": {"ada@example.com"}, "password": {"a new passphrase"}}).expectRedirect("/")
+
+	c.follow(c.post("/account/logout-all", nil), "/login").expect("You have signed out of all sessions.")
+	c.get("/").expectRedirect("/login")
+}

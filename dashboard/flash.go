@@ -21,6 +21,9 @@ const (
 	flashSessionEnded = "session_ended"
 	flashRevoked      = "revoked"
 	flashSaved        = "saved"
+
+	flashPasswordChanged     = "password_changed"
+	flashLoggedOutEverywhere = "logged_out_everywhere"
 )
 
 type flash struct {
@@ -54,6 +57,10 @@ func (f flash) message(keys []*skillett.Key) string {
 		return "Welcome to Skillett! Create your first API key below."
 	case flashLoggedOut:
 		return "You have logged out."
+	case flashPasswordChanged:
+		return "Your password is changed. Your other sessions have ended."
+	case flashLoggedOutEverywhere:
+		return "You have signed out of all sessions."
 	case flashSessionEnded:
 		return "Your session has ended; please log in again."
 	case flashRevoked:
