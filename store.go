@@ -121,12 +121,7 @@ type Store interface {
 	// repeat it so that no statement holds locks for long.
 	DeleteEventsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 
-	// Changes returns the change log entries after seq, oldest first, at
-	// most limit of them.
-	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
-	// LastChange returns the sequence number of the newest change, 0 if none.
-	LastChange(ctx context.Context) (int64, error)
-
+	ChangeFeed
 	UsageStore
 
 	// Ping checks that the database answers.
@@ -135,23 +130,30 @@ type Store interface {
 	Close() error
 }
 
-// ChangeNotifier is implemented by stores that can announce committed
-// changes at once (PostgreSQL's LISTEN/NOTIFY), so that a process need not
-// wait for its next poll of Changes. The channel receives a value, without
-// blocking the sender, after each change committed by any process, and
-// possibly at other times (after a reconnect): a value means "read the log
-// now". It is closed when ctx ends.
-type ChangeNotifier interface {
-	ChangeNotifications(ctx context.Context) <-chan struct{}
-}
+// ChangeFeed is how a process learns that another one changed what it may
+// have cached: the change log, and two ways of hearing sooner that it
+// moved. It is part of Store, so that a wrapper of a store cannot drop it
+// by accident; a store that cannot announce or hint answers "cannot tell".
+type ChangeFeed interface {
+	// Changes returns the change log entries after seq, oldest first, at
+	// most limit of them.
+	Changes(ctx context.Context, afterSeq int64, limit int) ([]Change, error)
+	// LastChange returns the sequence number of the newest change, 0 if none.
+	LastChange(ctx context.Context) (int64, error)
 
-// ChangeHint is implemented by stores that can tell, far more cheaply than
-// by reading Changes, that some process may have committed something: the
-// mark differs after every commit (and sometimes without one). A process
-// checks it on each verification and reads the change log at once when it
-// moved, so that a change made by another process (a CLI's revoke or
-// set-plan) applies from the next request on. ok is false when the store
-// cannot tell right now.
-type ChangeHint interface {
+	// ChangeNotifications announces committed changes at once (PostgreSQL's
+	// LISTEN/NOTIFY), so that a process need not wait for its next poll of
+	// Changes. The channel receives a value, without blocking the sender,
+	// after each change committed by any process, and possibly at other
+	// times (after a reconnect): a value means "read the log now". It is
+	// closed when ctx ends. Nil: the store cannot announce changes.
+	ChangeNotifications(ctx context.Context) <-chan struct{}
+	// ChangeMark tells, far more cheaply than reading Changes, that some
+	// process may have committed something: the mark differs after every
+	// commit (and sometimes without one). A process checks it on each
+	// verification and reads the change log at once when it moved, so that
+	// a change made by another process (a CLI's revoke or set-plan)
+	// applies from the next request on. ok is false when the store cannot
+	// tell (right now, or ever).
 	ChangeMark() (mark uint64, ok bool)
 }

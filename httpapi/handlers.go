@@ -106,8 +106,9 @@ func handleLogout(svc *service.Service, secure bool) http.Handler {
 }
 
 func handleMe() http.Handler {
-	// A key's principal is cached by the service and the same until its
-	// key or user changes, so its /me body is encoded once: /me is the
+	// A key's principal is cached by the service and the same pointer until
+	// its key or user changes (the invariant stated on service's cache
+	// entry, and tested there), so its /me body is encoded once: /me is the
 	// yardstick of authenticated requests. Session principals are new on
 	// every request and are encoded each time.
 	bodies := otter.Must(&otter.Options[*skillett.Principal, []byte]{MaximumSize: 10_000})

@@ -13,7 +13,11 @@ const (
 	maxBackoff = 10 * time.Second
 )
 
-// ChangeNotifications implements skillett.ChangeNotifier: the channel
+// ChangeMark implements skillett.ChangeFeed: PostgreSQL has no cheap mark;
+// its notifications do that work.
+func (s *Store) ChangeMark() (uint64, bool) { return 0, false }
+
+// ChangeNotifications implements skillett.ChangeFeed: the channel
 // receives a value, without blocking the sender, after each change
 // committed by any process, and also each time the listener has
 // (re)connected, since changes may have been committed while nobody

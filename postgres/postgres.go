@@ -14,7 +14,7 @@
 //   - Migrate runs under an advisory lock, so processes starting together
 //     take turns and all but the first find nothing to do.
 //
-// It also announces changes with LISTEN/NOTIFY (skillett.ChangeNotifier).
+// It also announces changes with LISTEN/NOTIFY (ChangeNotifications).
 //
 // It imports only the root package and pgx.
 package postgres
@@ -78,10 +78,7 @@ type Store struct {
 	listeners sync.WaitGroup
 }
 
-var (
-	_ skillett.Store          = (*Store)(nil)
-	_ skillett.ChangeNotifier = (*Store)(nil)
-)
+var _ skillett.Store = (*Store)(nil)
 
 // Open connects to the database at dsn, a postgres:// or postgresql:// URL
 // (or a libpq keyword string), and applies pending migrations.

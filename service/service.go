@@ -48,8 +48,8 @@ type Config struct {
 	// (default 50 ms; 1 s for stores that announce changes, where the poll
 	// is only a safety net under the notifications).
 	ChangePollInterval time.Duration
-	// ChangeHintInterval bounds how often a verification asks a store that
-	// implements skillett.ChangeHint whether another process committed
+	// ChangeHintInterval bounds how often a verification asks the store's
+	// ChangeMark whether another process committed
 	// (default 1 ms): the check costs about a microsecond, which not every
 	// request need pay, and another process's change applies within it.
 	ChangeHintInterval time.Duration
@@ -103,9 +103,7 @@ func New(cfg Config) *Service {
 	setDefault(&cfg.LoginMaxFailures, 10)
 	setDefault(&cfg.CacheSize, 100_000)
 	setDefault(&cfg.NegativeCacheSize, 100_000)
-	if _, ok := cfg.Store.(skillett.ChangeNotifier); ok {
-		setDefault(&cfg.ChangePollInterval, time.Second)
-	}
+	pollSet := cfg.ChangePollInterval != 0
 	setDefault(&cfg.ChangePollInterval, 50*time.Millisecond)
 	setDefault(&cfg.UsageFlushInterval, time.Second)
 	setDefault(&cfg.ChangeHintInterval, time.Millisecond)
@@ -119,7 +117,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{store: cfg.Store, limits: cfg.Limits, now: cfg.Now, log: cfg.Logger, cfg: cfg}
 	s.usage = newUsageRecorder(cfg.Store, cfg.Logger)
-	s.verifier = newVerifier(s, cfg)
+	s.verifier = newVerifier(s, cfg, pollSet)
 	return s
 }
 
@@ -138,9 +136,9 @@ func (s *Service) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	s.verifier.seq = seq
+	s.verifier.changes.seq = seq
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
-	s.wg.Go(func() { s.verifier.followChanges(ctx) })
+	s.wg.Go(func() { s.verifier.changes.follow(ctx) })
 	s.wg.Go(func() { s.usage.run(ctx, s.cfg.UsageFlushInterval) })
 	s.wg.Go(func() { s.pruneAuditLog(ctx, s.cfg.AuditPruneInterval) })
 	return nil

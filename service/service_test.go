@@ -35,11 +35,6 @@ func (s *countingStore) KeyByHash(ctx context.Context, h [32]byte) (*skillett.Ke
 	return s.Store.KeyByHash(ctx, h)
 }
 
-// ChangeMark passes the SQLite store's hint through.
-func (s *countingStore) ChangeMark() (uint64, bool) {
-	return s.Store.(skillett.ChangeHint).ChangeMark()
-}
-
 func (s *countingStore) TouchKeys(ctx context.Context, used map[string]time.Time) error {
 	s.touches.Add(1)
 	s.mu.Lock()
@@ -425,4 +420,42 @@ func TestSignupClosed(t *testing.T) {
 	}
 	// An administrator still creates users.
 	mustUser(t, svc, "b@example.com", skillett.PlanFree)
+}
+
+// The invariant httpapi's /me body cache rests on: a key's principal is the
+// same pointer until its key or user changes, then a new one.
+func TestPrincipalPointerIdentity(t *testing.T) {
+	svc, _ := newService(t, "", testclock.New(t0))
+	u := mustUser(t, svc, "a@example.com", skillett.PlanPro)
+	_, full := mustKey(t, svc, u, skillett.KeyRequest{Name: "k"})
+	other, _ := mustKey(t, svc, u, skillett.KeyRequest{Name: "other"})
+	principal := func() *skillett.Principal {
+		t.Helper()
+		res, err := svc.VerifyKey(t.Context(), full, "")
+		if err != nil || !res.Valid() {
+			t.Fatalf("VerifyKey: got %v, %v", res.Outcome, err)
+		}
+		return res.Principal
+	}
+	first := principal()
+	if again := principal(); again != first {
+		t.Fatal("two verifications with nothing changed: got two principals, want one")
+	}
+	// Revoking another key of the same user changes nothing of this one.
+	if err := svc.RevokeKey(t.Context(), u.ID, other.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := principal(); p != first {
+		t.Error("after revoking another key: got a new principal, want the same")
+	}
+	if _, err := svc.SetPlan(t.Context(), u.Email, skillett.PlanUnlimited); err != nil {
+		t.Fatal(err)
+	}
+	p := principal()
+	if p == first || p.User.Plan != skillett.PlanUnlimited {
+		t.Fatalf("after the user's plan changed: got the same principal (plan %s), want a new one on unlimited", p.User.Plan)
+	}
+	if again := principal(); again != p {
+		t.Error("after the change, two verifications: got two principals, want one")
+	}
 }

@@ -51,10 +51,7 @@ type Store struct {
 	wal   *os.File // the write-ahead log, watched by ChangeMark; nil if unavailable
 }
 
-var (
-	_ skillett.Store      = (*Store)(nil)
-	_ skillett.ChangeHint = (*Store)(nil)
-)
+var _ skillett.Store = (*Store)(nil)
 
 // Open opens the SQLite database at path, creating the file if needed, and
 // applies pending migrations. path is a file name; it may not contain '?'.
@@ -105,7 +102,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	return s, nil
 }
 
-// ChangeMark implements skillett.ChangeHint: a fingerprint of the WAL
+// ChangeNotifications implements skillett.ChangeFeed: SQLite cannot
+// announce changes, ChangeMark and polling do.
+func (s *Store) ChangeNotifications(context.Context) <-chan struct{} { return nil }
+
+// ChangeMark implements skillett.ChangeFeed: a fingerprint of the WAL
 // file's size and modification time, which every commit of every process
 // changes. It costs one fstat.
 func (s *Store) ChangeMark() (uint64, bool) {

@@ -1,0 +1,141 @@
+package service
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+
+	"github.com/skillett/skillett"
+)
+
+// cacheTTL bounds how long a cached answer lives even if no change is ever
+// read for it: a safety net under the change log, not the mechanism.
+const cacheTTL = time.Minute
+
+// entry is what the cache holds for a key: an immutable snapshot of the key
+// and its owner, plus the last use recorded for it.
+//
+// Invariant, relied on outside this package: the *Principal of an entry
+// stands for one state of its key and user. Every verification answered
+// from the entry returns that same pointer, and once the key or its user
+// changes (in this process or, through the change log, in another) the
+// entry is forgotten and later verifications return a new pointer. So a
+// caller may cache what it derives from a principal keyed by the pointer
+// alone (httpapi's /me bodies do). TestPrincipalPointerIdentity holds it.
+type entry struct {
+	principal  *skillett.Principal
+	lastUsed   atomic.Int64 // unix seconds of the latest use seen
+	flushedUse atomic.Int64 // lastUsed as last taken by a flush
+	queued     atomic.Bool  // in the usage recorder's queue
+	counts     usageCounts  // verifications by day and outcome, unflushed
+}
+
+func newEntry(k *skillett.Key, u *skillett.User) *entry {
+	e := &entry{principal: &skillett.Principal{User: u, Method: skillett.MethodAPIKey, Key: k}}
+	if k.LastUsedAt != nil {
+		e.lastUsed.Store(k.LastUsedAt.Unix())
+		e.flushedUse.Store(k.LastUsedAt.Unix())
+	}
+	return e
+}
+
+// keyCache is a bounded cache of known keys and a bounded negative cache of
+// well-formed unknown ones, in front of the store. It is fail-closed:
+// whatever may have changed is forgotten, and a fill that raced a
+// forgetting does not land.
+type keyCache struct {
+	store   skillett.Store
+	known   *otter.Cache[[32]byte, *entry]   // nil when caching is off
+	unknown *otter.Cache[[32]byte, struct{}] // nil when caching is off
+
+	// mu orders cache fills against invalidations: a fill only lands if
+	// no invalidation ran since its store read began (gen unchanged), so a
+	// revocation can never be overwritten by a stale read.
+	mu  sync.Mutex
+	gen atomic.Uint64
+}
+
+func newKeyCache(cfg Config) *keyCache {
+	c := &keyCache{store: cfg.Store}
+	if !cfg.NoCache {
+		c.known = otter.Must(&otter.Options[[32]byte, *entry]{
+			MaximumSize:      cfg.CacheSize,
+			ExpiryCalculator: otter.ExpiryWriting[[32]byte, *entry](cacheTTL),
+		})
+		c.unknown = otter.Must(&otter.Options[[32]byte, struct{}]{
+			MaximumSize:      max(cfg.NegativeCacheSize, 1),
+			ExpiryCalculator: otter.ExpiryWriting[[32]byte, struct{}](cacheTTL),
+		})
+	}
+	return c
+}
+
+// lookup finds the key with hash h: from the caches, else from the store.
+// A nil entry means there is no such key.
+func (v *keyCache) lookup(ctx context.Context, h [32]byte) (e *entry, hit bool, err error) {
+	if v.known != nil {
+		if e, ok := v.known.GetIfPresent(h); ok {
+			return e, true, nil
+		}
+		if _, ok := v.unknown.GetIfPresent(h); ok {
+			return nil, true, nil
+		}
+	}
+	gen := v.gen.Load()
+	k, u, err := v.store.KeyByHash(ctx, h)
+	if isCode(err, skillett.ENOTFOUND) {
+		if v.unknown != nil {
+			v.unknown.Set(h, struct{}{})
+		}
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	e = newEntry(k, u)
+	if v.known != nil {
+		v.mu.Lock()
+		if v.gen.Load() == gen {
+			v.known.Set(h, e)
+		}
+		v.mu.Unlock()
+	}
+	return e, false, nil
+}
+
+// forget drops every cached entry for which drop is true.
+func (v *keyCache) forget(drop func(*skillett.Principal) bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.gen.Add(1)
+	if v.known == nil {
+		return
+	}
+	for h, e := range v.known.All() {
+		if drop(e.principal) {
+			v.known.Invalidate(h)
+		}
+	}
+}
+
+func (v *keyCache) forgetKey(keyID string) {
+	v.forget(func(p *skillett.Principal) bool { return p.Key.ID == keyID })
+}
+
+func (v *keyCache) forgetUser(userID string) {
+	v.forget(func(p *skillett.Principal) bool { return p.User.ID == userID })
+}
+
+func (v *keyCache) forgetAll() {
+	v.forget(func(*skillett.Principal) bool { return true })
+}
+
+func (v *keyCache) close() {
+	if v.known != nil {
+		v.known.StopAllGoroutines()
+		v.unknown.StopAllGoroutines()
+	}
+}

@@ -1,0 +1,136 @@
+package service
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/skillett/skillett"
+)
+
+// changeFollower reads the store's change log and makes the cache forget
+// every key revoked and user changed by any process: every poll interval,
+// at once when the store announces a change, and before a verification
+// when the store's change mark says another process committed.
+type changeFollower struct {
+	feed  skillett.ChangeFeed
+	cache *keyCache
+	log   *slog.Logger
+	// poll is the interval between reads; pollSet says Config gave it, so
+	// that a store that announces changes does not lower it to 1 s.
+	poll    time.Duration
+	pollSet bool
+
+	// logMu serialises readers of the change log; seq is the last entry
+	// read. The store's mark tells a verification that the log may have
+	// moved since mark was taken.
+	logMu     sync.Mutex
+	seq       int64
+	mark      atomic.Uint64
+	lastCheck atomic.Int64 // monotonic ns since epoch of the last mark check
+	hintEvery time.Duration
+}
+
+// epoch anchors the monotonic clock readings of mark checks.
+var epoch = time.Now()
+
+func newChangeFollower(cfg Config, cache *keyCache, pollSet bool) *changeFollower {
+	return &changeFollower{feed: cfg.Store, cache: cache, log: cfg.Logger, poll: cfg.ChangePollInterval, pollSet: pollSet, hintEvery: cfg.ChangeHintInterval}
+}
+
+// catchUp reads the change log before a verification if the store hints
+// that another process committed since the last read. It checks the hint
+// at most once per Config.ChangeHintInterval; otherwise it costs a clock reading.
+func (v *changeFollower) catchUp(ctx context.Context) {
+	if v.cache.known == nil {
+		return
+	}
+	now := int64(time.Since(epoch))
+	last := v.lastCheck.Load()
+	if now-last < int64(v.hintEvery) || !v.lastCheck.CompareAndSwap(last, now) {
+		return
+	}
+	m, ok := v.feed.ChangeMark()
+	if !ok || m == v.mark.Load() {
+		return
+	}
+	// Concurrent verifications that saw the same move wait here for the
+	// one reading the log, so none answers from a stale entry.
+	v.logMu.Lock()
+	defer v.logMu.Unlock()
+	if m == v.mark.Load() {
+		return
+	}
+	if err := v.readChanges(ctx); err != nil {
+		v.cache.forgetAll()
+		return
+	}
+	v.mark.Store(m) // taken before the read: a later commit moves it again
+}
+
+// readChanges drops cached entries of every key revoked and user changed
+// since the last read. The caller holds logMu.
+func (v *changeFollower) readChanges(ctx context.Context) error {
+	for {
+		changes, err := v.feed.Changes(ctx, v.seq, 1000)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			switch {
+			case c.KeyID != "":
+				v.cache.forgetKey(c.KeyID)
+			case c.UserID != "":
+				v.cache.forgetUser(c.UserID)
+			}
+			v.seq = c.Seq
+		}
+		if len(changes) < 1000 {
+			return nil
+		}
+	}
+}
+
+// follow reads the store's change log until ctx ends, every poll interval
+// and at once when the store announces a change. Announcements make
+// polling a safety net only: then it defaults to once a second.
+func (v *changeFollower) follow(ctx context.Context) {
+	wake := v.feed.ChangeNotifications(ctx)
+	poll := v.poll
+	if wake != nil && !v.pollSet {
+		poll = time.Second
+	}
+	tick := time.NewTicker(poll)
+	defer tick.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		case _, ok := <-wake:
+			if !ok {
+				wake = nil
+			}
+		}
+		v.logMu.Lock()
+		err := v.readChanges(ctx)
+		v.logMu.Unlock()
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return
+		case err != nil:
+			// Unable to learn of revocations: fail closed by answering
+			// from the store until the log reads again.
+			if !failing {
+				v.log.Warn("reading the change log failed; verification cache cleared", "err", err)
+			}
+			failing = true
+			v.cache.forgetAll()
+		default:
+			failing = false
+		}
+	}
+}
