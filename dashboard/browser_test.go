@@ -158,7 +158,7 @@ func (b *tab) location() string {
 
 func (b *tab) open(path string, waitFor chromedp.CSS) {
 	b.t.Helper()
-	b.do("open "+path, chromedp.Navigate(b.e.srv.URL+path), chromedp.WaitVisible(waitFor))
+	b.do("open "+path, chromedp.Navigate(b.e.URL+path), chromedp.WaitVisible(waitFor))
 	b.checkAccessibility("open " + path)
 }
 
@@ -176,7 +176,7 @@ func (b *tab) expectText(sel chromedp.CSS, want string) {
 
 func (b *tab) expectPath(want string) {
 	b.t.Helper()
-	if got := strings.TrimPrefix(b.location(), b.e.srv.URL); got != want {
+	if got := strings.TrimPrefix(b.location(), b.e.URL); got != want {
 		b.t.Errorf("got location %q, want %q", got, want)
 	}
 }
@@ -207,7 +207,7 @@ func (b *tab) grantClipboard() {
 		if _, err := chromedp.CallBrowser(b.ctx, browser.SetPermission, browser.SetPermissionParams{
 			Permission: &browser.PermissionDescriptor{Name: name},
 			Setting:    browser.PermissionSettingGranted,
-			Origin:     b.e.srv.URL,
+			Origin:     b.e.URL,
 		}); err != nil {
 			b.t.Fatalf("grant %s: %v", name, err)
 		}
@@ -486,7 +486,7 @@ func TestBrowserPhone(t *testing.T) {
 func TestBrowserKeyListScreenshot(t *testing.T) {
 	e := newEnv(t)
 	ctx := t.Context()
-	u, err := e.svc.CreateUser(ctx, "ada@example.com", password, skillett.PlanPro)
+	u, err := e.Service.CreateUser(ctx, "ada@example.com", password, skillett.PlanPro)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,10 +495,10 @@ func TestBrowserKeyListScreenshot(t *testing.T) {
 		t.Helper()
 		req := skillett.KeyRequest{Name: name, Scopes: scopes}
 		if expiresIn > 0 {
-			exp := e.clock.Now().Add(expiresIn)
+			exp := e.Clock.Now().Add(expiresIn)
 			req.ExpiresAt = &exp
 		}
-		_, full, err := e.svc.CreateKey(ctx, u.ID, req)
+		_, full, err := e.Service.CreateKey(ctx, u.ID, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -506,30 +506,30 @@ func TestBrowserKeyListScreenshot(t *testing.T) {
 	}
 	use := func(full string) {
 		t.Helper()
-		if v, err := e.svc.VerifyKey(ctx, full, ""); err != nil || !v.Valid() {
+		if v, err := e.Service.VerifyKey(ctx, full, ""); err != nil || !v.Valid() {
 			t.Fatalf("verify: %v, %v", v, err)
 		}
 	}
 	laptop := create("Old laptop", nil, 0)
-	e.clock.Advance(2*day + 3*time.Hour)
+	e.Clock.Advance(2*day + 3*time.Hour)
 	use(laptop)
 	deploy := create("Production deploy", nil, 365*day)
-	e.clock.Advance(day + 5*time.Hour)
+	e.Clock.Advance(day + 5*time.Hour)
 	create("Staging smoke tests", []string{"github"}, 3*day)
-	e.clock.Advance(2 * day)
+	e.Clock.Advance(2 * day)
 	slack := create("Slack bot", []string{"slack", "linear"}, 90*day)
-	e.clock.Advance(7 * time.Hour)
+	e.Clock.Advance(7 * time.Hour)
 	use(laptop)
 	keys := e.keys("ada@example.com")
-	if err := e.svc.RevokeKey(ctx, u.ID, keys[len(keys)-1].ID); err != nil {
+	if err := e.Service.RevokeKey(ctx, u.ID, keys[len(keys)-1].ID); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(day + 2*time.Hour)
+	e.Clock.Advance(day + 2*time.Hour)
 	use(slack)
-	e.clock.Advance(2*time.Hour + 10*time.Minute)
+	e.Clock.Advance(2*time.Hour + 10*time.Minute)
 	use(deploy)
-	e.clock.Advance(3 * time.Minute)
-	if err := e.svc.FlushUsage(ctx); err != nil {
+	e.Clock.Advance(3 * time.Minute)
+	if err := e.Service.FlushUsage(ctx); err != nil {
 		t.Fatal(err)
 	}
 

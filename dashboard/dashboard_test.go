@@ -119,7 +119,7 @@ func TestLoggedOut(t *testing.T) {
 
 	t.Run("StaleSession", func(t *testing.T) {
 		c := e.client()
-		u, _ := url.Parse(e.srv.URL)
+		u, _ := url.Parse(e.URL)
 		c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "skillett_session", Value: "no-such-session"}})
 		p := c.get("/").expectRedirect("/login")
 		if !slices.ContainsFunc(p.header.Values("Set-Cookie"), func(s string) bool {
@@ -190,7 +190,7 @@ func TestSignup(t *testing.T) {
 		c.get("/signup").expectStatus(http.StatusNotFound).expect("Sign-up is turned off")
 		c.post("/signup", url.Values{"email": {"ada@example.com"}, "password": {password}}).expectStatus(http.StatusNotFound)
 		c.get("/login").expectStatus(http.StatusOK).expectNot(`href="/signup"`)
-		if _, err := e.svc.UserByEmail(t.Context(), "ada@example.com"); skillett.ErrorCode(err) != skillett.ENOTFOUND {
+		if _, err := e.Service.UserByEmail(t.Context(), "ada@example.com"); skillett.ErrorCode(err) != skillett.ENOTFOUND {
 			t.Errorf("got %v, want no user", err)
 		}
 	})
@@ -228,14 +228,14 @@ func TestLogin(t *testing.T) {
 			c.post("/login", url.Values{"email": {"bob@example.com"}, "password": {"wrong password"}}).
 				expectStatus(http.StatusUnprocessableEntity)
 		}
-		e.clock.Advance(time.Minute)
+		e.Clock.Advance(time.Minute)
 		p := c.post("/login", url.Values{"email": {"bob@example.com"}, "password": {password}}).
 			expectStatus(http.StatusTooManyRequests).
 			expect("Too many failed attempts to log in with this email. For your security, try again in 14 minutes.")
 		if got := p.header.Get("Retry-After"); got != "840" {
 			t.Errorf("got Retry-After %q, want 840", got)
 		}
-		e.clock.Advance(14 * time.Minute)
+		e.Clock.Advance(14 * time.Minute)
 		c.post("/login", url.Values{"email": {"bob@example.com"}, "password": {password}}).expectRedirect("/")
 	})
 }
@@ -252,7 +252,7 @@ func TestLogout(t *testing.T) {
 		t.Error("the session cookie survived logout")
 	}
 	// The session is gone server-side, not just from the browser.
-	if _, err := e.svc.SessionPrincipal(t.Context(), token); skillett.ErrorCode(err) != skillett.EUNAUTHORIZED {
+	if _, err := e.Service.SessionPrincipal(t.Context(), token); skillett.ErrorCode(err) != skillett.EUNAUTHORIZED {
 		t.Errorf("after logout: got %v, want the session refused", err)
 	}
 }
@@ -263,7 +263,7 @@ func TestSharedSession(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	c.signup("ada@example.com")
-	res, err := c.hc.Get(e.srv.URL + "/me")
+	res, err := c.hc.Get(e.URL + "/me")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestCreateKey(t *testing.T) {
 		if got := e.me(full); got != http.StatusOK {
 			t.Errorf("GET /me with the new key: got %d, want 200", got)
 		}
-		if strings.Contains(e.logs.String(), full) {
+		if strings.Contains(e.Logs.String(), full) {
 			t.Error("the full key is in the logs")
 		}
 	})
@@ -409,7 +409,7 @@ func TestCreatedPageShowsOnlyOwnKeys(t *testing.T) {
 
 	c := e.client()
 	c.signup("ada@example.com")
-	u, _ := url.Parse(e.srv.URL + "/keys/created")
+	u, _ := url.Parse(e.URL + "/keys/created")
 	for _, value := range []string{bobsKey, apikey.Generate(), "not-a-key"} {
 		c.hc.Jar.SetCookies(u, []*http.Cookie{{Name: "skillett_new_key", Value: value, Path: "/keys/created"}})
 		c.get("/keys/created").expectStatus(http.StatusGone).expect("This key can no longer be shown").expectNot(value)
@@ -448,7 +448,7 @@ func TestPlanLimit(t *testing.T) {
 	e.setPlan("ada@example.com", skillett.PlanPro)
 	c.createKey(url.Values{"name": {"short-lived"}, "expiry": {"7d"}})
 	c.get("/").expect("2 active keys on Pro (no limit)")
-	e.clock.Advance(8 * 24 * time.Hour)
+	e.Clock.Advance(8 * 24 * time.Hour)
 	c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {password}}).expectRedirect("/")
 	c.get("/").expect("1 active key on Pro (no limit)", `badge-expired">expired</span>`)
 }
@@ -521,7 +521,7 @@ func TestCrossSiteRefused(t *testing.T) {
 	}
 	c.get("/").expectStatus(http.StatusOK)
 	// Same-origin browser requests pass.
-	c.post("/keys/"+id+"/revoke", nil, hdr{"Sec-Fetch-Site": "same-origin", "Origin": e.srv.URL}).expectRedirect("/")
+	c.post("/keys/"+id+"/revoke", nil, hdr{"Sec-Fetch-Site": "same-origin", "Origin": e.URL}).expectRedirect("/")
 }
 
 func TestKeyList(t *testing.T) {
@@ -530,17 +530,17 @@ func TestKeyList(t *testing.T) {
 	c.signup("ada@example.com")
 	e.setPlan("ada@example.com", skillett.PlanPro)
 	_, used := c.createKey(url.Values{"name": {"used"}})
-	e.clock.Advance(3 * time.Minute)
+	e.Clock.Advance(3 * time.Minute)
 	c.createKey(url.Values{"name": {"newer"}, "access": {"chosen"}, "scope": {"slack"}, "expiry": {"90d"}})
 
-	e.clock.Advance(2 * time.Hour)
-	if v, err := e.svc.VerifyKey(t.Context(), used, ""); err != nil || !v.Valid() {
+	e.Clock.Advance(2 * time.Hour)
+	if v, err := e.Service.VerifyKey(t.Context(), used, ""); err != nil || !v.Valid() {
 		t.Fatalf("verify: got %v, %v", v, err)
 	}
-	if err := e.svc.FlushUsage(t.Context()); err != nil {
+	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	e.clock.Advance(5 * time.Minute)
+	e.Clock.Advance(5 * time.Minute)
 
 	p := c.get("/").expectStatus(http.StatusOK)
 	p.expect(
@@ -563,15 +563,15 @@ func TestInternalError(t *testing.T) {
 	e := newEnv(t)
 	c := e.client()
 	c.signup("ada@example.com")
-	e.store.Close()
+	e.Store.Close()
 	p := c.get("/").expectStatus(http.StatusInternalServerError).
 		expect("Something went wrong on our side. Please try again in a moment.")
 	if !strings.HasPrefix(p.header.Get("Content-Type"), "text/html") {
 		t.Errorf("got Content-Type %q, want HTML", p.header.Get("Content-Type"))
 	}
 	p.expectNot("sql", "closed")
-	if !strings.Contains(e.logs.String(), "dashboard: internal error") {
-		t.Errorf("no log line for the internal error; logs:\n%s", e.logs.String())
+	if !strings.Contains(e.Logs.String(), "dashboard: internal error") {
+		t.Errorf("no log line for the internal error; logs:\n%s", e.Logs.String())
 	}
 	c.post("/login", url.Values{"email": {"ada@example.com"}, "password": {password}}).
 		expectStatus(http.StatusInternalServerError).expect("Something went wrong on our side.")

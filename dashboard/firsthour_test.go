@@ -36,17 +36,17 @@ func TestKeyListPagingAndFilter(t *testing.T) {
 	c := e.client()
 	c.signup("ada@example.com")
 	e.setPlan("ada@example.com", skillett.PlanPro)
-	u, err := e.svc.UserByEmail(t.Context(), "ada@example.com")
+	u, err := e.Service.UserByEmail(t.Context(), "ada@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 120 {
-		k, _, err := e.svc.CreateKey(t.Context(), u.ID, skillett.KeyRequest{Name: fmt.Sprintf("key %03d", i)})
+		k, _, err := e.Service.CreateKey(t.Context(), u.ID, skillett.KeyRequest{Name: fmt.Sprintf("key %03d", i)})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i%2 == 0 { // 60 revoked, 60 active
-			if err := e.svc.RevokeKey(t.Context(), u.ID, k.ID); err != nil {
+			if err := e.Service.RevokeKey(t.Context(), u.ID, k.ID); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -82,15 +82,15 @@ func TestCompressionAndCaching(t *testing.T) {
 	c.signup("ada@example.com")
 	get := func(path string, gz bool) (*http.Response, string) {
 		t.Helper()
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", e.srv.URL+path, nil)
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", e.URL+path, nil)
 		if gz {
 			req.Header.Set("Accept-Encoding", "gzip") // set by hand, so not decoded by the client
 		}
-		u, _ := url.Parse(e.srv.URL)
+		u, _ := url.Parse(e.URL)
 		for _, ck := range c.hc.Jar.Cookies(u) {
 			req.AddCookie(ck)
 		}
-		res, err := e.srv.Client().Transport.RoundTrip(req)
+		res, err := e.Client().Transport.RoundTrip(req)
 		if err != nil {
 			t.Fatal(err)
 		}

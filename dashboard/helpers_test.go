@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -12,11 +11,8 @@ import (
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/dashboard"
 	"github.com/skillett/skillett/httpapi"
-	"github.com/skillett/skillett/internal/syncbuf"
-	"github.com/skillett/skillett/internal/testclock"
 	"github.com/skillett/skillett/internal/testserver"
 	"github.com/skillett/skillett/service"
-	"github.com/skillett/skillett/sqlite"
 )
 
 var t0 = testserver.T0
@@ -26,12 +22,8 @@ const password = "correct horse battery staple"
 // env is the whole server (JSON API and dashboard) on loopback over a real
 // SQLite file, with a fake clock and captured logs.
 type env struct {
-	t     *testing.T
-	srv   *httptest.Server
-	svc   *service.Service
-	store *sqlite.Store
-	clock *testclock.Clock
-	logs  *syncbuf.Buffer
+	*testserver.Server
+	t *testing.T
 }
 
 type option func(*dashboard.Options, *service.Config)
@@ -51,13 +43,13 @@ func newEnv(t *testing.T, opts ...option) *env {
 		d.Service, d.Logger = o.Service, o.Logger
 		o.SecureCookies, o.Pages = d.SecureCookies, dashboard.New(d)
 	})
-	return &env{t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs}
+	return &env{Server: s, t: t}
 }
 
 // setPlan moves a user to plan.
 func (e *env) setPlan(email string, plan skillett.Plan) {
 	e.t.Helper()
-	if _, err := e.svc.SetPlan(e.t.Context(), email, plan); err != nil {
+	if _, err := e.Service.SetPlan(e.t.Context(), email, plan); err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -65,11 +57,11 @@ func (e *env) setPlan(email string, plan skillett.Plan) {
 // keys returns the keys of the user with this email, newest first.
 func (e *env) keys(email string) []*skillett.Key {
 	e.t.Helper()
-	u, err := e.svc.UserByEmail(e.t.Context(), email)
+	u, err := e.Service.UserByEmail(e.t.Context(), email)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	keys, err := e.svc.ListKeys(e.t.Context(), u.ID)
+	keys, err := e.Service.ListKeys(e.t.Context(), u.ID)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -79,12 +71,12 @@ func (e *env) keys(email string) []*skillett.Key {
 // me calls the JSON API's GET /me with a Bearer key and returns the status.
 func (e *env) me(fullKey string) int {
 	e.t.Helper()
-	req, err := http.NewRequestWithContext(e.t.Context(), "GET", e.srv.URL+"/me", nil)
+	req, err := http.NewRequestWithContext(e.t.Context(), "GET", e.URL+"/me", nil)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	req.Header.Set("Authorization", "Bearer "+fullKey)
-	res, err := e.srv.Client().Do(req)
+	res, err := e.Client().Do(req)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -107,7 +99,7 @@ func (e *env) client() *client {
 	}
 	hc := &http.Client{
 		Jar:           jar,
-		Transport:     e.srv.Client().Transport,
+		Transport:     e.Client().Transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return &client{t: e.t, e: e, hc: hc}
@@ -130,7 +122,7 @@ func (c *client) do(method, path string, form url.Values, headers ...hdr) *page 
 	if form != nil {
 		body = strings.NewReader(form.Encode())
 	}
-	req, err := http.NewRequestWithContext(c.t.Context(), method, c.e.srv.URL+path, body)
+	req, err := http.NewRequestWithContext(c.t.Context(), method, c.e.URL+path, body)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -193,7 +185,7 @@ func (c *client) createKey(form url.Values) (*page, string) {
 
 // cookie returns the value of the client's cookie name for path.
 func (c *client) cookie(path, name string) string {
-	u, _ := url.Parse(c.e.srv.URL + path)
+	u, _ := url.Parse(c.e.URL + path)
 	for _, ck := range c.hc.Jar.Cookies(u) {
 		if ck.Name == name {
 			return ck.Value

@@ -17,7 +17,7 @@ func TestKeyPage(t *testing.T) {
 	c.signup("ada@example.com")
 	c.createKey(url.Values{"name": {"CI deploy"}, "access": {"chosen"}, "scope": {"github"}})
 	k := e.keys("ada@example.com")[0]
-	_, err := e.svc.UpdateKey(t.Context(), k.UserID, k.ID, skillett.KeyUpdate{
+	_, err := e.Service.UpdateKey(t.Context(), k.UserID, k.ID, skillett.KeyUpdate{
 		IPAllowlist: skillett.To([]netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}),
 		RateLimit:   skillett.To(&skillett.RateLimit{Limit: 100, Window: time.Minute}),
 	})
@@ -110,7 +110,7 @@ func TestRollKeyPage(t *testing.T) {
 	if n := len(e.keys("ada@example.com")); n != 2 {
 		t.Fatalf("keys after a refused second roll: got %d, want 2", n)
 	}
-	e.clock.Advance(time.Hour)
+	e.Clock.Advance(time.Hour)
 	if e.me(oldFull) != 401 {
 		t.Fatal("the old key should be refused after the grace period")
 	}

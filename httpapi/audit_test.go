@@ -109,7 +109,7 @@ func TestAuditNoSecrets(t *testing.T) {
 	for _, c := range (&http.Response{Header: login.header}).Cookies() {
 		token2 = c.Value
 	}
-	if _, err := e.svc.SetPlan(t.Context(), email, skillett.PlanPro); err != nil {
+	if _, err := e.Service.SetPlan(t.Context(), email, skillett.PlanPro); err != nil {
 		t.Fatal(err)
 	}
 	id, full := e.createKey(session(token), map[string]any{"name": "revoked"})
@@ -120,16 +120,16 @@ func TestAuditNoSecrets(t *testing.T) {
 	roll.expectStatus(t, http.StatusCreated)
 	newFull, _ := roll.json["full_key"].(string)
 	_, leaked := e.createKey(session(token), map[string]any{"name": "leaked"})
-	if _, err := e.svc.ReportLeaks(t.Context(), []service.LeakReport{{Token: leaked, Source: "content", URL: "https://github.com/acme/app"}}); err != nil {
+	if _, err := e.Service.ReportLeaks(t.Context(), []service.LeakReport{{Token: leaked, Source: "content", URL: "https://github.com/acme/app"}}); err != nil {
 		t.Fatal(err)
 	}
 	e.do("POST", "/auth/logout", nil, session(token2)).expectStatus(t, http.StatusNoContent)
 
-	u, err := e.svc.UserByEmail(t.Context(), email)
+	u, err := e.Service.UserByEmail(t.Context(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	events, _, err := e.svc.AuditLog(t.Context(), u.ID, service.MaxAuditLimit, "")
+	events, _, err := e.Service.AuditLog(t.Context(), u.ID, service.MaxAuditLimit, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,7 +85,7 @@ func TestLogin(t *testing.T) {
 		for i := range 10 {
 			e.do("POST", "/auth/login", map[string]string{"email": "c@example.com", "password": "wrong password"}).expectError(t, 401, "unauthorized")
 			if i == 0 {
-				e.clock.Advance(5 * time.Minute)
+				e.Clock.Advance(5 * time.Minute)
 			}
 		}
 		r := e.do("POST", "/auth/login", map[string]string{"email": "c@example.com", "password": password})
@@ -95,7 +95,7 @@ func TestLogin(t *testing.T) {
 		}
 		// Another email is not affected.
 		e.do("POST", "/auth/login", ok).expectStatus(t, http.StatusOK)
-		e.clock.Advance(10 * time.Minute)
+		e.Clock.Advance(10 * time.Minute)
 		e.do("POST", "/auth/login", map[string]string{"email": "c@example.com", "password": password}).expectStatus(t, http.StatusOK)
 	})
 }

@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/httpapi"
 	"github.com/skillett/skillett/internal/openapitest"
-	"github.com/skillett/skillett/internal/syncbuf"
-	"github.com/skillett/skillett/internal/testclock"
 	"github.com/skillett/skillett/internal/testserver"
 	"github.com/skillett/skillett/service"
-	"github.com/skillett/skillett/sqlite"
 )
 
 const password = "correct horse battery staple"
@@ -25,12 +21,8 @@ const password = "correct horse battery staple"
 // clock, captured logs, and a client that checks every response against
 // the OpenAPI document.
 type env struct {
+	*testserver.Server
 	t      *testing.T
-	srv    *httptest.Server
-	svc    *service.Service
-	store  *sqlite.Store
-	clock  *testclock.Clock
-	logs   *syncbuf.Buffer
 	client *http.Client
 }
 
@@ -52,7 +44,7 @@ func newEnv(t *testing.T, opts ...option) *env {
 		o.GitHubKeys, o.PublicRevokeLimiter = tweaks.GitHubKeys, tweaks.PublicRevokeLimiter
 	})
 	return &env{
-		t: t, srv: s.Server, svc: s.Service, store: s.Store, clock: s.Clock, logs: s.Logs,
+		Server: s, t: t,
 		client: &http.Client{Transport: openapitest.New(t).Transport(t, s.Client().Transport)},
 	}
 }
@@ -87,7 +79,7 @@ func (e *env) do(method, path string, body any, headers ...hdr) *resp {
 		}
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, rd)
+	req, err := http.NewRequestWithContext(e.t.Context(), method, e.URL+path, rd)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -156,7 +148,7 @@ func (e *env) user(email string, plan skillett.Plan) string {
 	e.t.Helper()
 	token := e.signup(email)
 	if plan != skillett.PlanFree {
-		if _, err := e.svc.SetPlan(e.t.Context(), email, plan); err != nil {
+		if _, err := e.Service.SetPlan(e.t.Context(), email, plan); err != nil {
 			e.t.Fatal(err)
 		}
 	}

@@ -165,7 +165,7 @@ func TestListKeys(t *testing.T) {
 		id, _ := e.createKey(auth, map[string]any{"name": fmt.Sprint("k", i)})
 		ids = append(ids, id)
 		if i == 1 {
-			e.clock.Advance(time.Second)
+			e.Clock.Advance(time.Second)
 		}
 	}
 	e.do("DELETE", "/api-keys/"+ids[0], nil, auth).expectStatus(t, http.StatusNoContent)
@@ -212,7 +212,7 @@ func TestRevokeKey(t *testing.T) {
 	})
 	t.Run("Idempotent", func(t *testing.T) {
 		first := e.listKeys(auth)[0]["revoked_at"]
-		e.clock.Advance(time.Minute)
+		e.Clock.Advance(time.Minute)
 		e.do("DELETE", "/api-keys/"+idB, nil, auth).expectStatus(t, http.StatusNoContent)
 		if again := e.listKeys(auth)[0]["revoked_at"]; again != first {
 			t.Errorf("revoked_at after a second revoke: got %v, want %v", again, first)
@@ -262,9 +262,9 @@ func TestExpiry(t *testing.T) {
 	e := newEnv(t)
 	auth := session(e.user("a@example.com", skillett.PlanFree))
 	_, full := e.createKey(auth, map[string]any{"name": "short", "expires_at": "2026-04-08T10:00:10Z"})
-	e.clock.Advance(9 * time.Second)
+	e.Clock.Advance(9 * time.Second)
 	e.do("GET", "/me", nil, bearer(full)).expectStatus(t, http.StatusOK)
-	e.clock.Advance(time.Second)
+	e.Clock.Advance(time.Second)
 	r := e.do("GET", "/me", nil, bearer(full))
 	r.expectError(t, http.StatusUnauthorized, "unauthorized")
 	if r.json["message"] != "The API key has expired." {
@@ -280,9 +280,9 @@ func TestLastUsed(t *testing.T) {
 	if got := e.listKeys(auth)[0]["last_used_at"]; got != nil {
 		t.Fatalf("a new key's last_used_at: got %v, want null", got)
 	}
-	e.clock.Advance(5 * time.Second)
+	e.Clock.Advance(5 * time.Second)
 	e.do("GET", "/me", nil, bearer(full)).expectStatus(t, http.StatusOK)
-	if err := e.svc.FlushUsage(t.Context()); err != nil {
+	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.listKeys(bearer(full))[0]["last_used_at"]; got != "2026-04-08T10:00:05Z" {

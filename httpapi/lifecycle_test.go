@@ -18,7 +18,7 @@ import (
 func (e *env) detail(auth hdr, id string) *resp {
 	e.t.Helper()
 	raw := *e
-	raw.client = e.srv.Client()
+	raw.client = e.Client()
 	return raw.do("GET", "/api-keys/"+id, nil, auth)
 }
 
@@ -196,7 +196,7 @@ func TestUpdateKeyBadInput(t *testing.T) {
 	// Revoked and expired keys cannot change.
 	exp, _ := e.createKey(auth, map[string]any{"name": "Short", "expires_at": "2026-04-08T10:00:30Z"})
 	e.do("DELETE", "/api-keys/"+id, nil, auth).expectStatus(t, http.StatusNoContent)
-	e.clock.Advance(time.Minute)
+	e.Clock.Advance(time.Minute)
 	for _, k := range []string{id, exp} {
 		before := e.detail(auth, k).body
 		e.do("PATCH", "/api-keys/"+k, map[string]any{"name": "again", "expires_at": nil}, auth).expectError(t, http.StatusConflict, "conflict")
@@ -212,7 +212,7 @@ func TestRollKey(t *testing.T) {
 	oldID, oldFull := e.createKey(auth, map[string]any{"name": "Deploy", "scopes": []string{"github"},
 		"rate_limit": map[string]any{"limit": 5, "window_seconds": 60}, "ip_allowlist": []string{"127.0.0.0/8"}})
 
-	e.clock.Advance(1500 * time.Millisecond)
+	e.Clock.Advance(1500 * time.Millisecond)
 	r := e.do("POST", "/api-keys/"+oldID+"/roll", map[string]any{"grace_period_seconds": 3600}, auth)
 	r.expectStatus(t, http.StatusCreated)
 	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
@@ -242,7 +242,7 @@ func TestRollKey(t *testing.T) {
 	e.do("POST", "/api-keys/"+oldID+"/roll", nil, auth).expectError(t, http.StatusConflict, "conflict")
 
 	// After the grace period the old key is refused.
-	e.clock.Advance(time.Hour)
+	e.Clock.Advance(time.Hour)
 	e.do("GET", "/me", nil, bearer(oldFull)).expectError(t, http.StatusUnauthorized, "unauthorized")
 	e.do("GET", "/me", nil, bearer(newFull)).expectStatus(t, http.StatusOK)
 
@@ -300,7 +300,7 @@ func TestRollKeyBadInput(t *testing.T) {
 	// Revoked and expired keys cannot be rolled.
 	exp, _ := e.createKey(auth, map[string]any{"name": "Short", "expires_at": "2026-04-08T10:00:30Z"})
 	e.do("DELETE", "/api-keys/"+id, nil, auth).expectStatus(t, http.StatusNoContent)
-	e.clock.Advance(time.Minute)
+	e.Clock.Advance(time.Minute)
 	for _, k := range []string{id, exp} {
 		e.do("POST", "/api-keys/"+k+"/roll", nil, auth).expectError(t, http.StatusConflict, "conflict")
 	}

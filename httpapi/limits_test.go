@@ -37,7 +37,7 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 	for _, ip := range []any{"example.com", "10.0.0.0/8", "", 7, "fe80::1%eth0"} {
 		e.do("POST", "/verify", map[string]any{"key": far, "ip": ip}, svc).expectError(t, http.StatusBadRequest, skillett.EINVALID)
 	}
-	if err := e.svc.FlushUsage(t.Context()); err != nil {
+	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range e.listKeys(auth) {
@@ -53,7 +53,7 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 		if p, s := r.header.Get("RateLimit-Policy"), r.header.Get("RateLimit"); p != `"key";q=2;w=60` || !strings.HasPrefix(s, `"key";r=`+string(rune('1'-i))+";t=") {
 			t.Errorf("use %d: RateLimit-Policy %q, RateLimit %q", i+1, p, s)
 		}
-		e.clock.Advance(time.Second)
+		e.Clock.Advance(time.Second)
 	}
 	r := e.do("GET", "/api-keys", nil, bearer(limited))
 	r.expectError(t, http.StatusTooManyRequests, skillett.ERATELIMITED)
@@ -64,7 +64,7 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 	if r.json["code"] != "rate_limited" || r.json["retry_after"] != 58.0 {
 		t.Errorf("verify over the limit: %s", r.body)
 	}
-	e.clock.Advance(58 * time.Second)
+	e.Clock.Advance(58 * time.Second)
 	r = e.do("POST", "/verify", map[string]any{"key": limited}, svc)
 	rl, _ := r.json["rate_limit"].(map[string]any)
 	if r.json["valid"] != true || rl["limit"] != 2.0 || rl["remaining"] != 1.0 || rl["reset_seconds"] != 60.0 {

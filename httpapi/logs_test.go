@@ -25,7 +25,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	e.do("GET", "/me", nil, bearer(full))
 	e.do("POST", "/auth/logout", nil, session(token))
 
-	logs := e.logs.String()
+	logs := e.Logs.String()
 	sum := sha256.Sum256([]byte(full))
 	for name, secret := range map[string]string{
 		"full key": full, "random part of the key": full[11:35], "session token": token, "password": password,

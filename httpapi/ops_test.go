@@ -12,7 +12,7 @@ func TestHealth(t *testing.T) {
 	e := newEnv(t)
 	e.do("GET", "/healthz", nil).expectStatus(t, http.StatusOK)
 	e.do("GET", "/readyz", nil).expectStatus(t, http.StatusOK)
-	e.store.Close()
+	e.Store.Close()
 	r := e.do("GET", "/readyz", nil)
 	if r.status != http.StatusServiceUnavailable || r.json["error"] != "internal" {
 		t.Errorf("/readyz with the database closed: got %d %s, want 503", r.status, r.body)
@@ -23,7 +23,7 @@ func TestHealth(t *testing.T) {
 	}
 	// The cause goes to the request's log line instead, and only there.
 	var withError int
-	for line := range strings.SplitSeq(e.logs.String(), "\n") {
+	for line := range strings.SplitSeq(e.Logs.String(), "\n") {
 		if strings.Contains(line, `"error":`) {
 			withError++
 			if !strings.Contains(line, `"route":"GET /readyz"`) {

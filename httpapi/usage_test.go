@@ -15,7 +15,7 @@ func TestKeyUsage(t *testing.T) {
 	for range 3 {
 		e.do("GET", "/me", nil, bearer(full)).expectStatus(t, http.StatusOK)
 	}
-	if err := e.svc.FlushUsage(t.Context()); err != nil {
+	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	r := e.do("GET", "/api-keys/"+id+"/usage?days=7", nil, session(token))
@@ -25,8 +25,8 @@ func TestKeyUsage(t *testing.T) {
 		t.Fatalf("usage?days=7: %s", r.body)
 	}
 	today := days[6].(map[string]any)
-	if today["date"] != e.clock.Now().UTC().Format("2006-01-02") || today["valid"] != 3.0 {
-		t.Fatalf("today's usage: %v, want date %s and valid 3", today, e.clock.Now().UTC().Format("2006-01-02"))
+	if today["date"] != e.Clock.Now().UTC().Format("2006-01-02") || today["valid"] != 3.0 {
+		t.Fatalf("today's usage: %v, want date %s and valid 3", today, e.Clock.Now().UTC().Format("2006-01-02"))
 	}
 	r = e.do("GET", "/api-keys/"+id+"/usage", nil, bearer(full))
 	r.expectStatus(t, http.StatusOK)

@@ -31,7 +31,7 @@ func TestVerify(t *testing.T) {
 			t.Errorf("got %s, want %s", got, want)
 		}
 	})
-	e.clock.Advance(5 * time.Second)
+	e.Clock.Advance(5 * time.Second)
 	for _, c := range []struct{ name, key, scope, code string }{
 		{"InsufficientScope", slack, "github", "insufficient_scope"},
 		{"Revoked", gone, "", "revoked"},
@@ -59,7 +59,7 @@ func TestVerify(t *testing.T) {
 		}
 	})
 	t.Run("CountsAsUse", func(t *testing.T) {
-		if err := e.svc.FlushUsage(t.Context()); err != nil {
+		if err := e.Service.FlushUsage(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		for _, k := range e.listKeys(auth) {
