@@ -15,6 +15,7 @@ import (
 	"github.com/skillett/skillett/dashboard"
 	"github.com/skillett/skillett/httpapi"
 	"github.com/skillett/skillett/postgres"
+	"github.com/skillett/skillett/secretscan"
 	"github.com/skillett/skillett/service"
 )
 
@@ -126,22 +127,8 @@ func serve(ctx context.Context, c serveConfig) error {
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
-	handler := httpapi.NewServer(httpapi.Options{
-		GitHubKeys:    githubKeys,
-		Service:       svc,
-		Logger:        c.log,
-		Metrics:       metrics,
-		ServiceTokens: c.tokens,
-		SecureCookies: c.secure,
-		Pages: dashboard.New(dashboard.Options{
-			Service:       svc,
-			Logger:        c.log,
-			Integrations:  c.integrations,
-			SecureCookies: c.secure,
-		}),
-	})
 	srv := &http.Server{
-		Handler:           handler,
+		Handler:           newHandler(c, svc, metrics, githubKeys),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -158,6 +145,30 @@ func serve(ctx context.Context, c serveConfig) error {
 		go serveDebug(c.debugAddr, c.log)
 	}
 
+	return runUntilDone(ctx, srv, ln, svc, c.log)
+}
+
+// newHandler is the whole HTTP surface: the API with the dashboard beside it.
+func newHandler(c serveConfig, svc *service.Service, metrics *httpapi.Metrics, githubKeys *secretscan.Keys) http.Handler {
+	return httpapi.NewServer(httpapi.Options{
+		GitHubKeys:    githubKeys,
+		Service:       svc,
+		Logger:        c.log,
+		Metrics:       metrics,
+		ServiceTokens: c.tokens,
+		SecureCookies: c.secure,
+		Pages: dashboard.New(dashboard.Options{
+			Service:       svc,
+			Logger:        c.log,
+			Integrations:  c.integrations,
+			SecureCookies: c.secure,
+		}),
+	})
+}
+
+// runUntilDone serves ln until ctx ends, then shuts down gracefully: stop
+// accepting, finish in-flight requests, flush what svc holds.
+func runUntilDone(ctx context.Context, srv *http.Server, ln net.Listener, svc *service.Service, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -166,7 +177,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		return err
 	case <-ctx.Done():
 	}
-	c.log.Info("shutting down")
+	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	shutdownErr := srv.Shutdown(sctx)
@@ -174,10 +185,10 @@ func serve(ctx context.Context, c serveConfig) error {
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
 	if err := svc.Close(sctx); err != nil {
-		c.log.Error("flushing last_used_at and usage counts on shutdown failed", "err", err)
+		log.Error("flushing last_used_at and usage counts on shutdown failed", "err", err)
 		shutdownErr = errors.Join(shutdownErr, err)
 	}
-	c.log.Info("stopped")
+	log.Info("stopped")
 	return shutdownErr
 }
 
