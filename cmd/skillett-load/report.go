@@ -3,11 +3,13 @@ package main
 import (
 	"bufio"
 	"debug/buildinfo"
+	_ "embed"
 	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
+	"text/template"
 	"time"
 )
 
@@ -73,132 +75,119 @@ func (rep *report) missed() bool {
 	return false
 }
 
+// reportTemplate lays out the report; reportView fills it.
+//
+//go:embed report.md.tmpl
+var reportText string
+
+var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"row": func(cells []string) string { return "| " + strings.Join(cells, " | ") + " |" },
+}).Parse(reportText))
+
+// reportView is what the template shows: the figures formatted, a table
+// row as its cells.
+type reportView struct {
+	Started, Command, Mode, Took, Machine, LoadBefore, LoadAfter, Build, Postgres string
+	Conns                                                                         int
+	Duration, Slice                                                               time.Duration
+	Users, ListKeys, Distinct, SeedBatch                                          string
+	Short                                                                         bool
+	Throughput, CPU, ColdWarm, List, Seed, Targets                                [][]string
+}
+
 // markdown is the whole report.
 func (rep *report) markdown() string {
 	c := rep.cfg
-	var b strings.Builder
-	p := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
-
-	mode := "full mode"
+	v := reportView{
+		Started: rep.started.UTC().Format("2006-01-02 15:04 UTC"), Command: c.commandLn, Mode: "full mode",
+		Took: rep.took.Round(time.Second).String(), Machine: rep.machine, LoadBefore: rep.loadBefore, LoadAfter: rep.loadAfter,
+		Build: rep.build, Postgres: rep.postgres, Conns: c.conns, Duration: c.duration, Slice: c.slice,
+		Users: thousands(c.users), ListKeys: thousands(c.listKeys), Distinct: thousands(c.distinct), SeedBatch: thousands(seedBatch),
+		Short: c.short,
+	}
 	if c.short {
-		mode = "short mode, for CI: targets are informative only"
+		v.Mode = "short mode, for CI: targets are informative only"
 	}
-	p("## skillett-load, %s", rep.started.UTC().Format("2006-01-02 15:04 UTC"))
-	p("")
-	p("- command: `%s` (%s), took %s", c.commandLn, mode, rep.took.Round(time.Second))
-	p("- machine: %s; load average (1, 5, 15 min) %s at the start, %s at the end", rep.machine, rep.loadBefore, rep.loadAfter)
-	p("- server: %s", rep.build)
-	if rep.postgres != "" {
-		p("- database: %s", rep.postgres)
-	}
-	p("- load: %d connections (loaded rows) or 1 (latency rows); %v per endpoint per measure, in alternating %v slices (ABBA); the load generator and the server share the machine's cores",
-		c.conns, c.duration, c.slice)
-	p("- data: the keys spread over %s users (plan unlimited), plus one user with %s keys for GET /api-keys; warm /me rotates through %s keys seen before, cold /me (`--cache-size 0`) picks keys at random among all",
-		thousands(c.users), thousands(c.listKeys), thousands(c.distinct))
-	p("- the server logs one line per request to a file, as in production")
-	p("")
-
-	p("### /me (API key) against /healthz (no credentials), same server, interleaved")
-	p("")
-	p("| store | keys | cache | conns | /healthz req/s | /me req/s | /me ÷ /healthz | /healthz p50 | /me p50 | /healthz p99 | /me p99 |")
-	p("|---|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|")
 	for _, r := range rep.runs {
-		for _, x := range r.pairs {
-			h, m := x.healthz, x.me
-			p("| %s | %s | %s | %d | %.0f | %.0f | **%.1f%%** | %s | %s (%s) | %s | %s (%s) |",
-				r.store, thousands(r.keys), onOff(x.cache), x.conns, h.perSecond(), m.perSecond(), 100*m.perSecond()/h.perSecond(),
-				dur(h.p50), dur(m.p50), times(m.p50, h.p50), dur(h.p99), dur(m.p99), times(m.p99, h.p99))
-		}
+		v.Throughput = append(v.Throughput, r.throughputRows()...)
+		v.CPU = append(v.CPU, r.cpuRows()...)
+		v.ColdWarm = append(v.ColdWarm, r.coldWarmRows(c.conns)...)
+		v.List = append(v.List, r.listRow(c.listKeys))
+		v.Seed = append(v.Seed, r.seedRow(c.listKeys))
 	}
-	p("")
-	p("(×) is the ratio to /healthz in the same measure.")
-	p("")
-
-	p("### CPU per request")
-	p("")
-	p("CPU time of the `skillett serve` process (from /proc, background work included; PostgreSQL's own processes are not counted) and of the load generator, divided by the requests of each endpoint.")
-	p("")
-	p("| store | keys | cache | conns | server /healthz | server /me | server /me − /healthz | load generator /healthz | load generator /me |")
-	p("|---|--:|---|--:|--:|--:|--:|--:|--:|")
-	for _, r := range rep.runs {
-		for _, x := range r.pairs {
-			h, m := x.healthz, x.me
-			p("| %s | %s | %s | %d | %s | %s (%s) | **%s** | %s | %s |", r.store, thousands(r.keys), onOff(x.cache), x.conns,
-				dur(h.serverCPU), dur(m.serverCPU), times(m.serverCPU, h.serverCPU), dur(m.serverCPU-h.serverCPU),
-				dur(h.clientCPU), dur(m.clientCPU))
-		}
-	}
-	p("")
-
-	p("### Cold (cache off, a store read per request) against warm (cache hits)")
-	p("")
-	p("| store | keys | conns | warm /me p50 | cold /me p50 | warm /me p99 | cold /me p99 | cold /me req/s, %% of warm |")
-	p("|---|--:|--:|--:|--:|--:|--:|--:|")
-	for _, r := range rep.runs {
-		for _, conns := range []int{c.conns, 1} {
-			w, ok1 := r.pair(true, conns)
-			k, ok2 := r.pair(false, conns)
-			if !ok1 || !ok2 {
-				continue
-			}
-			p("| %s | %s | %d | %s | %s (%s) | %s | **%s (%s)** | %.0f (%.1f%%) |", r.store, thousands(r.keys), conns,
-				dur(w.me.p50), dur(k.me.p50), times(k.me.p50, w.me.p50), dur(w.me.p99), dur(k.me.p99), times(k.me.p99, w.me.p99),
-				k.me.perSecond(), 100*k.me.perSecond()/w.me.perSecond())
-		}
-	}
-	p("")
-
-	p("### GET /api-keys of a user with %s keys (one request after the other, cache on)", thousands(c.listKeys))
-	p("")
-	p("| store | keys in store | requests | body | p50 | p99 | p50 ÷ warm /me p50 (1 conn) |")
-	p("|---|--:|--:|--:|--:|--:|--:|")
-	for _, r := range rep.runs {
-		ratio := "–"
-		if w, ok := r.pair(true, 1); ok {
-			ratio = times(r.list.p50, w.me.p50)
-		}
-		p("| %s | %s | %d | %.1f MB | %s | **%s** | %s |", r.store, thousands(r.keys+c.listKeys), r.list.n,
-			float64(r.list.bytes)/1e6, dur(r.list.p50), dur(r.list.p99), ratio)
-	}
-	p("")
-
-	p("### Seeding (in process, InsertKeys in batches of %s)", thousands(seedBatch))
-	p("")
-	p("| store | keys | users and keys | keys/s | VACUUM ANALYZE |")
-	p("|---|--:|--:|--:|--:|")
-	for _, r := range rep.runs {
-		vac := "–"
-		if r.seed.vacuum > 0 {
-			vac = fmt.Sprintf("%.1f s", r.seed.vacuum.Seconds())
-		}
-		p("| %s | %s | %.1f s | %.0f | %s |", r.store, thousands(r.keys+c.listKeys), r.seed.took.Seconds(),
-			float64(r.keys+c.listKeys)/r.seed.took.Seconds(), vac)
-	}
-	p("")
-
-	p("### Targets")
-	p("")
-	if c.short {
-		p("Short mode: a missed target is printed, not an error.")
-		p("")
-	}
-	p("| target | where | measured | verdict |")
-	p("|---|---|--:|---|")
 	for _, t := range rep.targets() {
-		verdict := "met"
-		switch {
-		case t.informative && t.met:
-			verdict = "met (informative: not the target's conditions)"
-		case t.informative:
-			verdict = "missed (informative: not the target's conditions)"
-		case !t.met:
-			verdict = "**MISSED**"
-		}
-		p("| %s | %s | %s | %s |", t.what, t.where, t.figure, verdict)
+		v.Targets = append(v.Targets, []string{t.what, t.where, t.figure, t.verdict()})
 	}
-	p("")
-	p("The cache-hit target (≤ 1 µs, ≤ 2 allocs) is measured in process: `go test -run '^$' -bench VerifyCacheHit -benchmem ./service`.")
+	var b strings.Builder
+	if err := reportTemplate.Execute(&b, v); err != nil {
+		panic(err) // the template and the view are fixed: a programming error
+	}
 	return b.String()
+}
+
+func (r *result) throughputRows() (rows [][]string) {
+	for _, x := range r.pairs {
+		h, m := x.healthz, x.me
+		rows = append(rows, []string{r.store, thousands(r.keys), onOff(x.cache), fmt.Sprint(x.conns),
+			fmt.Sprintf("%.0f", h.perSecond()), fmt.Sprintf("%.0f", m.perSecond()), fmt.Sprintf("**%.1f%%**", 100*m.perSecond()/h.perSecond()),
+			dur(h.p50), fmt.Sprintf("%s (%s)", dur(m.p50), times(m.p50, h.p50)), dur(h.p99), fmt.Sprintf("%s (%s)", dur(m.p99), times(m.p99, h.p99))})
+	}
+	return rows
+}
+
+func (r *result) cpuRows() (rows [][]string) {
+	for _, x := range r.pairs {
+		h, m := x.healthz, x.me
+		rows = append(rows, []string{r.store, thousands(r.keys), onOff(x.cache), fmt.Sprint(x.conns),
+			dur(h.serverCPU), fmt.Sprintf("%s (%s)", dur(m.serverCPU), times(m.serverCPU, h.serverCPU)), "**" + dur(m.serverCPU-h.serverCPU) + "**",
+			dur(h.clientCPU), dur(m.clientCPU)})
+	}
+	return rows
+}
+
+func (r *result) coldWarmRows(loaded int) (rows [][]string) {
+	for _, conns := range []int{loaded, 1} {
+		w, ok1 := r.pair(true, conns)
+		k, ok2 := r.pair(false, conns)
+		if !ok1 || !ok2 {
+			continue
+		}
+		rows = append(rows, []string{r.store, thousands(r.keys), fmt.Sprint(conns),
+			dur(w.me.p50), fmt.Sprintf("%s (%s)", dur(k.me.p50), times(k.me.p50, w.me.p50)),
+			dur(w.me.p99), fmt.Sprintf("**%s (%s)**", dur(k.me.p99), times(k.me.p99, w.me.p99)),
+			fmt.Sprintf("%.0f (%.1f%%)", k.me.perSecond(), 100*k.me.perSecond()/w.me.perSecond())})
+	}
+	return rows
+}
+
+func (r *result) listRow(listKeys int) []string {
+	ratio := "–"
+	if w, ok := r.pair(true, 1); ok {
+		ratio = times(r.list.p50, w.me.p50)
+	}
+	return []string{r.store, thousands(r.keys + listKeys), fmt.Sprint(r.list.n),
+		fmt.Sprintf("%.1f MB", float64(r.list.bytes)/1e6), dur(r.list.p50), "**" + dur(r.list.p99) + "**", ratio}
+}
+
+func (r *result) seedRow(listKeys int) []string {
+	vac := "–"
+	if r.seed.vacuum > 0 {
+		vac = fmt.Sprintf("%.1f s", r.seed.vacuum.Seconds())
+	}
+	return []string{r.store, thousands(r.keys + listKeys), fmt.Sprintf("%.1f s", r.seed.took.Seconds()),
+		fmt.Sprintf("%.0f", float64(r.keys+listKeys)/r.seed.took.Seconds()), vac}
+}
+
+func (t target) verdict() string {
+	switch {
+	case t.informative && t.met:
+		return "met (informative: not the target's conditions)"
+	case t.informative:
+		return "missed (informative: not the target's conditions)"
+	case !t.met:
+		return "**MISSED**"
+	}
+	return "met"
 }
 
 // describeBuild says what the server binary was built from: its embedded
