@@ -41,15 +41,15 @@ func TestKeyLimitsAndUsage(t *testing.T) {
 	}
 
 	// Uses of the key show in the list's total and on its page's chart.
-	_, full, err := e.svc.CreateKey(t.Context(), k.UserID, skillett.KeyRequest{Name: "used"})
+	_, full, err := e.Service.CreateKey(t.Context(), k.UserID, skillett.KeyRequest{Name: "used"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		e.svc.VerifyKey(t.Context(), full, "")
+		e.Service.VerifyKey(t.Context(), full, "")
 	}
-	e.svc.VerifyKey(t.Context(), full, "github") // valid: full access
-	if err := e.svc.FlushUsage(t.Context()); err != nil {
+	e.Service.VerifyKey(t.Context(), full, "github") // valid: full access
+	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	used := e.keys("ada@example.com")[0]
