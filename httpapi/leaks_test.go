@@ -107,8 +107,8 @@ func TestGitHubSecretScanning(t *testing.T) {
 		}
 		e.do("GET", "/me", nil, bearer(leaked)).expectError(t, http.StatusUnauthorized, skillett.EUNAUTHORIZED)
 		e.do("GET", "/me", nil, bearer(kept)).expectStatus(t, http.StatusOK)
-		u, _ := e.svc.UserByEmail(t.Context(), "ada@example.com")
-		if k, err := e.svc.KeyByID(t.Context(), u.ID, leakedID); err != nil || k.Reason() != skillett.ReasonLeaked {
+		u, _ := e.Service.UserByEmail(t.Context(), "ada@example.com")
+		if k, err := e.Service.KeyByID(t.Context(), u.ID, leakedID); err != nil || k.Reason() != skillett.ReasonLeaked {
 			t.Errorf("revocation reason: got %v, %v; want leaked", k, err)
 		}
 		events := e.auditLog(session(token), 50)
@@ -168,6 +168,6 @@ func TestPublicRevokeRateLimit(t *testing.T) {
 	if ra := r.header.Get("Retry-After"); ra != "3600" {
 		t.Errorf("Retry-After: got %q, want 3600", ra)
 	}
-	e.clock.Advance(time.Hour)
+	e.Clock.Advance(time.Hour)
 	e.do("POST", "/credentials/revoke", body).expectStatus(t, http.StatusAccepted)
 }
