@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -90,6 +89,10 @@ type KeyRequest struct {
 
 	IPAllowlist []netip.Prefix // nil: any address
 	RateLimit   *RateLimit     // nil: no limit
+
+	// Parent is the key through which the request is made; nil when it
+	// is made through a session or the CLI. See BoundByParent.
+	Parent *Key
 }
 
 // Normalize validates r against SPEC §5 at time now and returns it trimmed,
@@ -115,6 +118,11 @@ func (r KeyRequest) Normalize(now time.Time) (KeyRequest, error) {
 		}
 		out.ExpiresAt = &t
 	}
+	exp, err := BoundByParent(r.Parent, out.ExpiresAt)
+	if err != nil {
+		return r, err
+	}
+	out.ExpiresAt, out.Parent = exp, r.Parent
 	if r.IPAllowlist != nil {
 		if err := validateAllowlist(r.IPAllowlist); err != nil {
 			return r, err
@@ -139,15 +147,15 @@ func normalizeKeyName(name string) (string, error) {
 	case n > MaxKeyNameLen:
 		return "", Errorf(EINVALID, "Name must be at most %d characters.", MaxKeyNameLen)
 	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 || !utf8.ValidString(name) {
-		return "", Errorf(EINVALID, "Name must not contain control characters.")
+	if err := ValidateName(name); err != nil {
+		return "", err
 	}
 	return name, nil
 }
 
 func normalizeExpiry(t, now time.Time) (time.Time, error) {
-	if !t.After(now) {
-		return t, Errorf(EINVALID, "expires_at must be in the future.")
+	if err := ValidateExpiry(t, now); err != nil {
+		return t, err
 	}
 	return t.UTC().Truncate(time.Second), nil
 }

@@ -32,7 +32,7 @@ func TestNormalize(t *testing.T) {
 		{"ErrNameRequired", skillett.KeyRequest{Name: " \t"}, skillett.KeyRequest{}, "Name is required."},
 		{"ErrNameTooLong", skillett.KeyRequest{Name: strings.Repeat("é", 101)}, skillett.KeyRequest{}, "at most 100 characters"},
 		{"ErrNameControl", skillett.KeyRequest{Name: "a\x00b"}, skillett.KeyRequest{}, "control characters"},
-		{"ErrNameInvalidUTF8", skillett.KeyRequest{Name: "a\xffb"}, skillett.KeyRequest{}, "control characters"},
+		{"ErrNameInvalidUTF8", skillett.KeyRequest{Name: "a\xffb"}, skillett.KeyRequest{}, "valid UTF-8"},
 		{"ErrScopesEmpty", skillett.KeyRequest{Name: "x", Scopes: []string{}}, skillett.KeyRequest{}, "must not be empty"},
 		{"ErrScopesTooMany", skillett.KeyRequest{Name: "x", Scopes: many}, skillett.KeyRequest{}, "At most 100 scopes"},
 		{"ErrStarNotAlone", skillett.KeyRequest{Name: "x", Scopes: []string{"*", "github"}}, skillett.KeyRequest{}, `"*" must stand alone`},

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // User is an account. PasswordHash is empty for users created without a
@@ -71,15 +70,4 @@ func NormalizeEmail(email string) (string, error) {
 		return "", Errorf(EINVALID, "Email must be a plain address like name@example.com.")
 	}
 	return email, nil
-}
-
-// ValidatePassword checks a new password's length.
-func ValidatePassword(pw string) error {
-	switch n := utf8.RuneCountInString(pw); {
-	case n < MinPasswordLen:
-		return Errorf(EINVALID, "Password must be at least %d characters.", MinPasswordLen)
-	case n > MaxPasswordLen:
-		return Errorf(EINVALID, "Password must be at most %d characters.", MaxPasswordLen)
-	}
-	return nil
 }

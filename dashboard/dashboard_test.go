@@ -368,7 +368,7 @@ func TestCreateKey(t *testing.T) {
 		"ErrPastDate":         {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"date"}, "expires_on": {"2026-04-08"}}, "The expiry date must be in the future.", "expires-on"},
 		"ErrUnknownExpiry":    {url.Values{"name": {"bot"}, "access": {"all"}, "expiry": {"12d"}}, "Choose when the key expires.", "expiry"},
 		"ErrUnknownAccess":    {url.Values{"name": {"bot"}, "access": {"some"}, "expiry": {"never"}}, "Choose what the key may access.", "access"},
-		"ErrControlCharacter": {url.Values{"name": {"a\x07b"}, "access": {"all"}, "expiry": {"never"}}, "Name must not contain control characters.", "key-name"},
+		"ErrControlCharacter": {url.Values{"name": {"a\x07b"}, "access": {"all"}, "expiry": {"never"}}, "Name must not contain control characters", "key-name"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/clientip"
 )
 
 // withActor puts in the request's context an anonymous actor with the
@@ -29,8 +30,12 @@ func principalActor(ctx context.Context, p *skillett.Principal) skillett.Actor {
 	return a
 }
 
-// clientAddr is the request's TCP peer address.
+// clientAddr is the request's client address (SPEC §9: the TCP peer, or
+// behind trusted proxies the client they name), as harden found it.
 func clientAddr(r *http.Request) string {
+	if a, ok := clientip.FromContext(r.Context()); ok {
+		return a.String()
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+	"net/netip"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/clientip"
 	"github.com/skillett/skillett/keyauth"
 	"github.com/skillett/skillett/service"
 	"github.com/skillett/skillett/sessioncookie"
@@ -25,7 +27,7 @@ func (a authenticator) principal(w http.ResponseWriter, r *http.Request) (*skill
 		if token == "" {
 			return nil, errBadAuthHeader
 		}
-		res, err := a.svc.KeyPrincipal(r.Context(), token, keyauth.ClientAddr(r))
+		res, err := a.svc.KeyPrincipal(r.Context(), token, requestAddr(r))
 		keyauth.SetRateLimitHeaders(w.Header(), res.RateLimit)
 		return res.Principal, err
 	}
@@ -38,6 +40,7 @@ func (a authenticator) principal(w http.ResponseWriter, r *http.Request) (*skill
 // any requires an authenticated principal, whatever its scopes.
 func (a authenticator) any(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		private(w)
 		p, err := a.principal(w, r)
 		if err != nil {
 			fail(w, r, err)
@@ -57,4 +60,14 @@ func (a authenticator) fullAccess(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	}))
+}
+
+// requestAddr is the request's client address for allowlists (SPEC §9),
+// as harden found it: the TCP peer, or behind --trusted-proxies the client
+// they name.
+func requestAddr(r *http.Request) netip.Addr {
+	if a, ok := clientip.FromContext(r.Context()); ok {
+		return a
+	}
+	return keyauth.ClientAddr(r)
 }

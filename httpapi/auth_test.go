@@ -14,7 +14,7 @@ import (
 func TestSignup(t *testing.T) {
 	e := newEnv(t)
 	t.Run("OK", func(t *testing.T) {
-		r := e.do("POST", "/auth/signup", map[string]string{"email": "New@Example.com", "password": "12345678"})
+		r := e.do("POST", "/auth/signup", map[string]string{"email": "New@Example.com", "password": "a decent passphrase"})
 		r.expectStatus(t, http.StatusCreated)
 		if r.json["email"] != "new@example.com" || r.json["plan"] != "free" || len(r.json) != 4 {
 			t.Errorf("got %s", r.body)
@@ -35,25 +35,25 @@ func TestSignup(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"ErrConflict", map[string]string{"email": "new@example.com", "password": "12345678"}, 409, "conflict"},
+		{"ErrConflict", map[string]string{"email": "new@example.com", "password": "a decent passphrase"}, 409, "conflict"},
 		{"ErrShortPassword", map[string]string{"email": "b@example.com", "password": "1234567"}, 400, "invalid_request"},
-		{"ErrBadEmail", map[string]string{"email": "not an email", "password": "12345678"}, 400, "invalid_request"},
+		{"ErrBadEmail", map[string]string{"email": "not an email", "password": "a decent passphrase"}, 400, "invalid_request"},
 		{"ErrMissingPassword", map[string]string{"email": "b@example.com"}, 400, "invalid_request"},
-		{"ErrUnknownField", map[string]string{"email": "b@example.com", "password": "12345678", "plan": "pro"}, 400, "invalid_request"},
+		{"ErrUnknownField", map[string]string{"email": "b@example.com", "password": "a decent passphrase", "plan": "pro"}, 400, "invalid_request"},
 	} {
 		t.Run(c.name, func(t *testing.T) { e.do("POST", "/auth/signup", c.body).expectError(t, c.status, c.code) })
 	}
-	e.do("POST", "/auth/login", map[string]string{"email": "b@example.com", "password": "12345678"}).expectError(t, 401, "unauthorized")
+	e.do("POST", "/auth/login", map[string]string{"email": "b@example.com", "password": "a decent passphrase"}).expectError(t, 401, "unauthorized")
 }
 
 func TestSignupDisabled(t *testing.T) {
 	e := newEnv(t, func(_ *httpapi.Options, c *service.Config) { c.NoSignup = true })
-	e.do("POST", "/auth/signup", map[string]string{"email": "a@example.com", "password": "12345678"}).expectError(t, 404, "not_found")
+	e.do("POST", "/auth/signup", map[string]string{"email": "a@example.com", "password": "a decent passphrase"}).expectError(t, 404, "not_found")
 }
 
 func TestSecureCookies(t *testing.T) {
 	e := newEnv(t, func(o *httpapi.Options, _ *service.Config) { o.SecureCookies = true })
-	r := e.do("POST", "/auth/signup", map[string]string{"email": "a@example.com", "password": "12345678"})
+	r := e.do("POST", "/auth/signup", map[string]string{"email": "a@example.com", "password": "a decent passphrase"})
 	if c := r.header.Get("Set-Cookie"); !strings.Contains(c, "; Secure") {
 		t.Errorf("Set-Cookie %q: want Secure", c)
 	}

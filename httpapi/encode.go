@@ -16,11 +16,34 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/skillett/skillett"
 )
 
 // maxBodyBytes is the largest request body accepted (SPEC §3).
 const maxBodyBytes = 64 << 10
+
+// MaxHeaderBytes is the most a request's line and headers may take (SPEC
+// §12); more → 431. The http.Server's own MaxHeaderBytes must be larger,
+// so that such a request is read whole and answered rather than cut off.
+const MaxHeaderBytes = 16 << 10
+
+// headerBytes is the size of r's request line and headers as sent, give
+// or take the spelling of the line.
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4 // ": " and CRLF
+		}
+	}
+	if r.Host != "" {
+		n += len("Host: \r\n") + len(r.Host)
+	}
+	return n
+}
 
 // HTTP-level errors; domain errors come from the service.
 var (
@@ -29,6 +52,7 @@ var (
 	errCrossOrigin      = skillett.Errorf(skillett.EFORBIDDEN, "Cross-origin requests that change state are refused.")
 	errInternal         = errors.New("internal")
 	errTooLarge         = &skillett.Error{Code: "payload_too_large", Message: fmt.Sprintf("The request body must be at most %d KiB.", maxBodyBytes>>10)}
+	errHeaderTooLarge   = &skillett.Error{Code: "header_too_large", Message: fmt.Sprintf("The request headers must be at most %d KiB.", MaxHeaderBytes>>10)}
 	errMediaType        = &skillett.Error{Code: "unsupported_media_type", Message: "The request body must be JSON (Content-Type: application/json)."}
 )
 
@@ -45,8 +69,10 @@ var statusOf = map[string]int{
 	skillett.ECONFLICT:          http.StatusConflict,
 	"payload_too_large":         http.StatusRequestEntityTooLarge,
 	"unsupported_media_type":    http.StatusUnsupportedMediaType,
+	"header_too_large":          http.StatusRequestHeaderFieldsTooLarge,
 	skillett.ERATELIMITED:       http.StatusTooManyRequests,
 	skillett.EINTERNAL:          http.StatusInternalServerError,
+	skillett.EUNAVAILABLE:       http.StatusServiceUnavailable,
 }
 
 // writeError writes err as {"error","message"} with its status. Internal
@@ -62,7 +88,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch status {
 	case http.StatusUnauthorized:
 		h.Set("WWW-Authenticate", `Bearer realm="skillett"`)
-	case http.StatusTooManyRequests:
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
 		h.Set("Retry-After", strconv.FormatInt(int64(skillett.RetryAfter(err)/time.Second), 10))
 	}
 	encode(w, status, ErrorBody{Error: code, Message: skillett.ErrorMessage(err)})
@@ -144,27 +170,35 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		}
 		return skillett.Errorf(skillett.EINVALID, "The request body must be a JSON object.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
 		return skillett.Errorf(skillett.EINVALID, "%s", describeJSONError(err))
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return skillett.Errorf(skillett.EINVALID, "The request body must hold a single JSON object.")
 	}
 	return nil
 }
 
 // describeJSONError turns a decoding error into a sentence for the caller.
+// Decoding is strict (SPEC §12): member names match the schema exactly,
+// case included, a name may appear once, and strings must be valid UTF-8.
 func describeJSONError(err error) string {
-	if e, ok := errors.AsType[*json.UnmarshalTypeError](err); ok {
-		if e.Field == "" {
+	if e, ok := errors.AsType[*jsonv2.SemanticError](err); ok {
+		field := strings.TrimPrefix(string(e.JSONPointer), "/")
+		switch {
+		case errors.Is(e.Err, jsonv2.ErrUnknownName):
+			return fmt.Sprintf("Unknown field %q (names are case-sensitive).", e.JSONPointer.LastToken())
+		case field == "" || e.GoType == nil:
 			return "The request body must be a JSON object."
 		}
-		return fmt.Sprintf("Field %q must be of type %s.", e.Field, jsonTypeName(e.Type.Kind().String()))
+		return fmt.Sprintf("Field %q must be of type %s.", field, jsonTypeName(e.GoType.Kind().String()))
 	}
-	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return fmt.Sprintf("Unknown field %s.", name)
+	if e, ok := errors.AsType[*jsontext.SyntacticError](err); ok {
+		switch {
+		case errors.Is(e.Err, jsontext.ErrDuplicateName):
+			return fmt.Sprintf("Field %q appears more than once.", strings.TrimPrefix(string(e.JSONPointer), "/"))
+		case strings.Contains(e.Err.Error(), "UTF-8"):
+			return "The request body must be valid UTF-8."
+		case strings.Contains(e.Err.Error(), "after top-level value"):
+			return "The request body must hold a single JSON object."
+		}
 	}
 	return "The request body is not valid JSON."
 }

@@ -60,6 +60,7 @@ func (c Credentials) check() error {
 func startSession(svc *service.Service, secure bool, status int,
 	start func(ctx context.Context, email, password string) (*skillett.User, string, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		private(w)
 		var c Credentials
 		if err := decode(w, r, &c); err != nil {
 			fail(w, r, err)
@@ -213,6 +214,7 @@ func handleVerify(svc *service.Service, tokens []string) http.Handler {
 		return token != "" && ok == 1
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		private(w)
 		if len(hashes) == 0 {
 			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Verification is not enabled on this server (no service token is configured)."))
 			return

@@ -11,7 +11,9 @@ func addRoutes(mux *http.ServeMux, o Options) {
 
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", handleReadyz(svc))
-	mux.Handle("GET /metrics", o.Metrics.Handler())
+	if !o.NoMetrics {
+		mux.Handle("GET /metrics", o.Metrics.Handler())
+	}
 	mux.Handle("GET /openapi.json", handleOpenAPI())
 
 	mux.Handle("POST /auth/signup", handleSignup(svc, o.SecureCookies))

@@ -14,11 +14,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/clientip"
 	"github.com/skillett/skillett/service"
 )
 
@@ -49,6 +51,12 @@ type Options struct {
 	// PublicRevokeLimiter limits POST /credentials/revoke per client
 	// address (default: PublicRevokeRate an hour, per process).
 	PublicRevokeLimiter AddressLimiter
+	// ClientIP resolves each request's client address (SPEC §9), which
+	// clientip.FromContext then finds in its context. nil: the TCP peer.
+	ClientIP *clientip.Resolver
+	// NoMetrics leaves /metrics out (it is served on an address of its
+	// own: serve --metrics-addr).
+	NoMetrics bool
 }
 
 // NewServer returns the HTTP handler of the whole service.
@@ -66,7 +74,7 @@ func NewServer(o Options) http.Handler {
 	}
 	// Outermost first. Routing comes before the cross-origin check, so that
 	// an unknown path is 404 and a wrong method 405 whatever the origin.
-	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), answerUnrouted(mux, o.Pages), refuseCrossOrigin(), withActor)
+	return chain(mux, withRecord, logAndMeasure(o.Logger, o.Metrics), recoverPanic(o.Logger), harden(o.ClientIP), answerUnrouted(mux, o.Pages), refuseCrossOrigin(), withActor)
 }
 
 // chain wraps h in the middlewares, the first outermost.
@@ -87,15 +95,19 @@ func chain(h http.Handler, middlewares ...func(http.Handler) http.Handler) http.
 type record struct {
 	context.Context
 	id     string
-	route  string // the mux pattern; "" if none matched
-	cause  error  // an internal error's cause
+	client netip.Addr // set by harden
+	route  string     // the mux pattern; "" if none matched
+	cause  error      // an internal error's cause
 	writer statusWriter
 }
 
 // Value makes the record findable from the request's context.
 func (rec *record) Value(key any) any {
-	if key == (recordKey{}) {
+	switch key {
+	case recordKey{}:
 		return rec
+	case clientip.ContextKey:
+		return rec.client
 	}
 	return rec.Context.Value(key)
 }
@@ -160,6 +172,33 @@ func logAndMeasure(log *slog.Logger, metrics *Metrics) func(http.Handler) http.H
 		})
 	}
 }
+
+// harden applies SPEC §12 to every request: it finds the client's address
+// (for limits, allowlists and the audit log), refuses headers over
+// MaxHeaderBytes with 431, and marks every answer nosniff.
+func harden(ips *clientip.Resolver) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			recordOf(r).client = ips.Addr(r)
+			w.Header()["X-Content-Type-Options"] = nosniff
+			if headerBytes(r) > MaxHeaderBytes {
+				w.Header().Set("Connection", "close")
+				writeError(w, r, errHeaderTooLarge)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+var (
+	nosniff = []string{"nosniff"}
+	noStore = []string{"no-store"}
+)
+
+// private marks a response as holding a user's data: no cache may keep it
+// (SPEC §12).
+func private(w http.ResponseWriter) { w.Header()["Cache-Control"] = noStore }
 
 // recoverPanic turns a handler's panic into a logged internal error
 // (answered unless the handler had begun its answer).

@@ -74,8 +74,9 @@ func newKeyCache(cfg Config) *keyCache {
 }
 
 // lookup finds the key with hash h: from the caches, else from the store.
-// A nil entry means there is no such key.
-func (v *keyCache) lookup(ctx context.Context, h [32]byte) (e *entry, hit bool, err error) {
+// A nil entry means there is no such key. guard bounds the store lookups
+// that match nothing per client (SPEC §12).
+func (v *keyCache) lookup(ctx context.Context, h [32]byte, guard missGuard) (e *entry, hit bool, err error) {
 	if v.known != nil {
 		if e, ok := v.known.GetIfPresent(h); ok {
 			return e, true, nil
@@ -84,9 +85,13 @@ func (v *keyCache) lookup(ctx context.Context, h [32]byte) (e *entry, hit bool, 
 			return nil, true, nil
 		}
 	}
+	if err := guard.before(); err != nil {
+		return nil, false, err
+	}
 	gen := v.gen.Load()
 	k, u, err := v.store.KeyByHash(ctx, h)
 	if isCode(err, skillett.ENOTFOUND) {
+		guard.missed()
 		if v.unknown != nil {
 			v.unknown.Set(h, struct{}{})
 		}

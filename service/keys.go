@@ -12,6 +12,7 @@ import (
 // which is never available again. EINVALID, EPLANLIMIT, ENOTFOUND.
 func (s *Service) CreateKey(ctx context.Context, userID string, req skillett.KeyRequest) (*skillett.Key, string, error) {
 	now := s.now()
+	req.Parent = parentKey(ctx)
 	req, err := req.Normalize(now)
 	if err != nil {
 		return nil, "", err

@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -34,11 +35,24 @@ func (s *Service) UpdateKey(ctx context.Context, userID, keyID string, upd skill
 	if err != nil {
 		return nil, err
 	}
+	parent := parentKey(ctx)
+	if upd.ExpiresAt.Set {
+		if upd.ExpiresAt.Value, err = skillett.BoundByParent(parent, upd.ExpiresAt.Value); err != nil {
+			return nil, err
+		}
+	}
 	k, err := s.store.UpdateKey(ctx, userID, keyID, skillett.NewEvent(ctx, skillett.EventKeyUpdated, now), func(k *skillett.Key) ([]string, error) {
 		if err := k.CheckChangeable(now, false); err != nil {
 			return nil, err
 		}
-		return upd.Apply(k), nil
+		changed := upd.Apply(k)
+		if capped := skillett.CapByParent(parent, k.ExpiresAt); capped != k.ExpiresAt {
+			k.ExpiresAt = capped
+			if !slices.Contains(changed, "expires_at") {
+				changed = append(changed, "expires_at")
+			}
+		}
+		return changed, nil
 	})
 	if err != nil {
 		return nil, notFoundAsNoSuchKey(err)
@@ -68,7 +82,11 @@ func (s *Service) RollKey(ctx context.Context, userID, keyID string, grace time.
 	e := skillett.NewEvent(ctx, skillett.EventKeyRolled, now)
 	e.Data = map[string]any{"grace_period_seconds": int64(grace / time.Second)}
 	old, err = s.store.RollKey(ctx, userID, keyID, newKey, e, func(old, nk *skillett.Key) error {
-		return skillett.Roll(old, nk, grace, now)
+		if err := skillett.Roll(old, nk, grace, now); err != nil {
+			return err
+		}
+		nk.ExpiresAt = skillett.CapByParent(parentKey(ctx), nk.ExpiresAt)
+		return nil
 	})
 	if err != nil {
 		return nil, nil, "", notFoundAsNoSuchKey(err)

@@ -11,8 +11,10 @@ package service
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"time"
 
@@ -35,6 +37,11 @@ type Config struct {
 	LoginWindow      time.Duration // default 15 minutes
 	LoginMaxFailures int           // default 10
 	Password         PasswordParams
+	// HashConcurrency bounds the password hashes that run at once
+	// (default: the number of CPUs); HashWait is how long a login or
+	// signup waits for a turn before EUNAVAILABLE (default 2 s).
+	HashConcurrency int
+	HashWait        time.Duration
 
 	// CacheSize bounds the verification cache of known keys (default
 	// 100 000); NegativeCacheSize that of well-formed unknown keys (default
@@ -65,6 +72,10 @@ type Config struct {
 	// often older ones are deleted (default 1 hour).
 	AuditRetention     time.Duration
 	AuditPruneInterval time.Duration
+	// AddressLimits, if set, bounds per client address (the address in
+	// the request's context, see clientip) the logins, signups and
+	// credential lookups that match nothing (SPEC §12).
+	AddressLimits skillett.AddressLimiter
 
 	// OnVerify, if set, is called after each key verification with its
 	// outcome and whether the cache answered. It must be fast.
@@ -82,6 +93,10 @@ type Service struct {
 
 	verifier *verifier
 	usage    *usageRecorder
+	hashes   *hashGate
+	// dummyHash is compared against when the email is unknown or has no
+	// password, so that such a login costs as much as a wrong password.
+	dummyHash func() string
 
 	stop context.CancelFunc
 	wg   sync.WaitGroup
@@ -112,11 +127,15 @@ func New(cfg Config) *Service {
 	}
 	setDefault(&cfg.AuditRetention, DefaultAuditRetention)
 	setDefault(&cfg.AuditPruneInterval, time.Hour)
+	setDefault(&cfg.HashConcurrency, runtime.NumCPU())
+	setDefault(&cfg.HashWait, 2*time.Second)
 	if cfg.Password == (PasswordParams{}) {
 		cfg.Password = DefaultPasswordParams
 	}
 	s := &Service{store: cfg.Store, limits: cfg.Limits, now: cfg.Now, log: cfg.Logger, cfg: cfg}
 	s.usage = newUsageRecorder(cfg.Store, cfg.Logger)
+	s.hashes = newHashGate(cfg.HashConcurrency, cfg.HashWait)
+	s.dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text(), cfg.Password) })
 	s.verifier = newVerifier(s, cfg, pollSet)
 	return s
 }

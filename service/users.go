@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"sync"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -31,7 +30,9 @@ func (s *Service) CreateUser(ctx context.Context, email, password string, plan s
 		if err := skillett.ValidatePassword(password); err != nil {
 			return nil, err
 		}
-		u.PasswordHash = hashPassword(password, s.cfg.Password)
+		if err := s.hashes.run(ctx, func() { u.PasswordHash = hashPassword(password, s.cfg.Password) }); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.store.CreateUser(ctx, u, skillett.NewEvent(ctx, skillett.EventUserSignedUp, u.CreatedAt)); err != nil {
 		return nil, err
@@ -45,7 +46,13 @@ func (s *Service) Signup(ctx context.Context, email, password string) (*skillett
 	if !s.SignupOpen() {
 		return nil, "", ErrSignupClosed
 	}
+	if _, err := skillett.NormalizeEmail(email); err != nil {
+		return nil, "", err
+	}
 	if err := skillett.ValidatePassword(password); err != nil {
+		return nil, "", err
+	}
+	if err := s.AllowClient(ctx, skillett.BucketSignup); err != nil {
 		return nil, "", err
 	}
 	u, err := s.CreateUser(ctx, email, password, skillett.PlanFree)
@@ -65,10 +72,6 @@ func (s *Service) SignupOpen() bool { return !s.cfg.NoSignup }
 
 var errBadLogin = skillett.Errorf(skillett.EUNAUTHORIZED, "Wrong email or password.")
 
-// dummyHash is compared against when the email is unknown, so that a wrong
-// email costs as much time as a wrong password.
-var dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text(), DefaultPasswordParams) })
-
 // Login checks email and password and returns the user and a new session
 // token. Wrong email or password: EUNAUTHORIZED, with one message for both.
 // After LoginMaxFailures failures for an email within LoginWindow, every
@@ -81,21 +84,34 @@ func (s *Service) Login(ctx context.Context, email, password string) (*skillett.
 	if password == "" {
 		return nil, "", skillett.Errorf(skillett.EINVALID, "Password is required.")
 	}
+	if err := s.AllowClient(ctx, skillett.BucketLogin); err != nil {
+		return nil, "", err
+	}
 	if err := s.store.ReserveLoginAttempt(ctx, email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures); err != nil {
 		return nil, "", err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
-	switch {
-	case isCode(err, skillett.ENOTFOUND):
-		checkPassword(password, dummyHash())
-		return nil, "", errBadLogin
-	case err != nil:
+	if err != nil && !isCode(err, skillett.ENOTFOUND) {
 		return nil, "", err
-	case !checkPassword(password, u.PasswordHash):
-		// The failure itself was counted by ReserveLoginAttempt; the
-		// event only tells the owner.
-		if err := s.store.RecordEvent(ctx, about(skillett.NewEvent(ctx, skillett.EventUserLoginFail, s.now()), u.ID)); err != nil {
-			return nil, "", err
+	}
+	// An unknown email and a user without a password are checked against
+	// a dummy hash, so that every failed login costs one hash: the time of
+	// the answer tells nothing about the account.
+	hash := s.dummyHash()
+	if u != nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	var ok bool
+	if err := s.hashes.run(ctx, func() { ok = checkPassword(password, hash) }); err != nil {
+		return nil, "", err
+	}
+	if u == nil || u.PasswordHash == "" || !ok {
+		if u != nil {
+			// The failure itself was counted by ReserveLoginAttempt; the
+			// event only tells the owner.
+			if err := s.store.RecordEvent(ctx, about(skillett.NewEvent(ctx, skillett.EventUserLoginFail, s.now()), u.ID)); err != nil {
+				return nil, "", err
+			}
 		}
 		return nil, "", errBadLogin
 	}
@@ -138,8 +154,13 @@ func (s *Service) SessionPrincipal(ctx context.Context, token string) (*skillett
 	if token == "" || len(token) > 256 {
 		return nil, errNoSession
 	}
+	guard := s.missGuard(ctx)
+	if err := guard.before(); err != nil {
+		return nil, err
+	}
 	_, u, err := s.store.SessionUser(ctx, sha256.Sum256([]byte(token)), s.now())
 	if isCode(err, skillett.ENOTFOUND) {
+		guard.missed()
 		return nil, errNoSession
 	} else if err != nil {
 		return nil, err

@@ -34,35 +34,37 @@ func newVerifier(s *Service, cfg Config, pollSet bool) *verifier {
 // use of the key (last_used_at); every verification of a key that exists
 // is counted in its usage.
 func (s *Service) Verify(ctx context.Context, req skillett.VerifyRequest) (skillett.Verification, error) {
-	return s.verifier.verify(ctx, req)
+	return s.verifier.verify(ctx, req, missGuard{})
 }
 
 // VerifyKey verifies a key presented from an unknown address (a key with
 // an IP allowlist is refused): Verify without Addr.
 func (s *Service) VerifyKey(ctx context.Context, fullKey, scope string) (skillett.Verification, error) {
-	return s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Scope: scope})
+	return s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Scope: scope}, missGuard{})
 }
 
 // KeyPrincipal authenticates a request by its key, presented from addr.
 // The verification is returned also when the key is refused, for the
 // rate-limit headers of the answer; the error says why it was refused:
-// EUNAUTHORIZED, EIPNOTALLOWED, or ERATELIMITED with RetryAfter.
+// EUNAUTHORIZED, EIPNOTALLOWED, or ERATELIMITED with RetryAfter. A client
+// over its miss rate (the address in ctx, SPEC §12) gets ERATELIMITED for
+// a key that is not in the cache, before any lookup.
 func (s *Service) KeyPrincipal(ctx context.Context, fullKey string, addr netip.Addr) (skillett.Verification, error) {
-	res, err := s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Addr: addr})
+	res, err := s.verifier.verify(ctx, skillett.VerifyRequest{Key: fullKey, Addr: addr}, s.missGuard(ctx))
 	if err != nil || res.Valid() {
 		return res, err
 	}
 	return res, refusal(res)
 }
 
-func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest) (skillett.Verification, error) {
+func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest, guard missGuard) (skillett.Verification, error) {
 	if !apikey.Valid(req.Key) {
 		v.report(skillett.VerifyMalformed, false)
 		return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
 	}
 	v.changes.catchUp(ctx)
 	h := apikey.Hash(req.Key)
-	e, hit, err := v.lookup(ctx, h)
+	e, hit, err := v.lookup(ctx, h, guard)
 	if err != nil {
 		return skillett.Verification{}, err
 	}

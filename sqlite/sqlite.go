@@ -59,6 +59,14 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if path == "" || strings.Contains(path, "?") || path == ":memory:" || strings.HasPrefix(path, "file:") {
 		return nil, fmt.Errorf("sqlite: %q is not a database file name", path)
 	}
+	// The file holds password hashes: create it readable by its owner
+	// only (SPEC §12). SQLite gives the -wal and -shm files the same mode.
+	// An existing file keeps the mode its owner chose.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("sqlite: create %s: %w", path, err)
+	}
 	q := url.Values{
 		"_busy_timeout": {strconv.FormatInt(BusyTimeout.Milliseconds(), 10)},
 		"_foreign_keys": {"on"},

@@ -48,6 +48,7 @@ var serveCommand = command{
 		retention := retentionFlag(service.DefaultAuditRetention)
 		fs.Var(&retention, "audit-retention", "how long audit events are kept: days (365d), a duration (720h) or forever (env SKILLETT_AUDIT_RETENTION)")
 		logFormat := fs.String("log-format", "text", "log format: text or json (env SKILLETT_LOG_FORMAT)")
+		lim := addLimitFlags(fs)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return usagef("serve takes no arguments, got %q", args)
@@ -68,7 +69,11 @@ var serveCommand = command{
 			if *cacheSize < 0 {
 				return usagef("--cache-size must be 0 (no cache) or more, got %d", *cacheSize)
 			}
-			return serve(ctx, serveConfig{db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage, leaks: leaks, auditRetention: time.Duration(retention)})
+			guard, err := lim.resolve(tokens)
+			if err != nil {
+				return err
+			}
+			return serve(ctx, serveConfig{guard: guard, db: db, addr: *addr, tokens: tokens, noSignup: *noSignup, secure: *secure, limits: planLimits, cacheSize: *cacheSize, debugAddr: *debugAddr, integrations: integrations, log: log, usage: usage, leaks: leaks, auditRetention: time.Duration(retention)})
 		}
 	},
 }
@@ -87,6 +92,7 @@ type serveConfig struct {
 	usage          *usageFlags
 	leaks          *leakFlags
 	auditRetention time.Duration
+	guard          *limits // SPEC §12's bounds
 }
 
 // serve runs the server until ctx ends, then shuts down gracefully: stop
@@ -112,6 +118,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		return err
 	}
 	defer closeLimiter()
+	c.guard.addresses = addressLimits(store, c.guard)
 	svc := service.New(service.Config{
 		Store:              store,
 		Limits:             c.limits,
@@ -123,22 +130,27 @@ func serve(ctx context.Context, c serveConfig) error {
 		UsageFlushInterval: c.usage.flush,
 		OnVerify:           metrics.ObserveVerification,
 		AuditRetention:     c.auditRetention,
+		HashConcurrency:    c.guard.hashes,
+		AddressLimits:      c.guard.addresses,
 	})
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           newHandler(c, svc, metrics, githubKeys),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(c.log.Handler(), slog.LevelWarn),
-	}
+	srv := newHTTPServer(newHandler(c, svc, metrics, githubKeys), c.log)
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		svc.Close(context.Background())
 		return err
+	}
+	ln = guardListener(ln, c.guard)
+	if c.guard.metricsAddr != "" {
+		stopMetrics, err := serveMetrics(c.guard.metricsAddr, metrics, c.log)
+		if err != nil {
+			ln.Close()
+			svc.Close(context.Background())
+			return err
+		}
+		defer stopMetrics()
 	}
 	c.log.Info("listening", "addr", ln.Addr().String(), "url", "http://"+ln.Addr().String())
 	if c.debugAddr != "" {
@@ -151,12 +163,15 @@ func serve(ctx context.Context, c serveConfig) error {
 // newHandler is the whole HTTP surface: the API with the dashboard beside it.
 func newHandler(c serveConfig, svc *service.Service, metrics *httpapi.Metrics, githubKeys *secretscan.Keys) http.Handler {
 	return httpapi.NewServer(httpapi.Options{
-		GitHubKeys:    githubKeys,
-		Service:       svc,
-		Logger:        c.log,
-		Metrics:       metrics,
-		ServiceTokens: c.tokens,
-		SecureCookies: c.secure,
+		GitHubKeys:          githubKeys,
+		Service:             svc,
+		Logger:              c.log,
+		Metrics:             metrics,
+		ServiceTokens:       c.tokens,
+		SecureCookies:       c.secure,
+		ClientIP:            c.guard.clientIP,
+		NoMetrics:           c.guard.metricsAddr != "",
+		PublicRevokeLimiter: publicRevokeLimiter(c.guard.addresses),
 		Pages: dashboard.New(dashboard.Options{
 			Service:       svc,
 			Logger:        c.log,
@@ -219,7 +234,8 @@ func serveDebug(addr string, log *slog.Logger) {
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
-	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	// No /debug/pprof/cmdline: the command line may hold --service-token
+	// values (SPEC §12).
 	log.Info("debug server listening", "addr", addr)
 	if err := http.ListenAndServe(addr, mux); err != nil {
 		log.Error("debug server", "err", err)
