@@ -1,0 +1,118 @@
+package dashboard
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/skillett/skillett"
+)
+
+// activityPageSize is how many events the activity page shows at once.
+const activityPageSize = 50
+
+// activityPage is the data of the activity page: the audit log, newest
+// first, in sentences.
+type activityPage struct {
+	Events []activityItem
+	Older  string // the URL of the next page, "" on the last
+}
+
+type activityItem struct {
+	When     string // RFC 3339, for <time datetime>
+	Sentence string
+	Leak     bool
+}
+
+func (d *Dashboard) handleActivity(w http.ResponseWriter, r *http.Request, u *skillett.User) {
+	events, next, err := d.svc.AuditLog(r.Context(), u.ID, activityPageSize, r.URL.Query().Get("cursor"))
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	keys, err := d.svc.ListKeys(r.Context(), u.ID)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
+	names := make(map[string]string, len(keys))
+	for _, k := range keys {
+		names[k.ID] = k.Name
+	}
+	page := activityPage{Events: make([]activityItem, len(events))}
+	for i, e := range events {
+		page.Events[i] = activityItem{When: e.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), Sentence: sentence(e, names), Leak: e.Type == skillett.EventKeyLeaked}
+	}
+	if next != "" {
+		page.Older = "/activity?" + url.Values{"cursor": {next}}.Encode()
+	}
+	d.render(w, r, http.StatusOK, "activity", &view{Title: "Activity", User: u, Page: page})
+}
+
+// sentence says what e recorded, naming keys by their names:
+// Key “CI deploy” revoked from 203.0.113.5.
+func sentence(e *skillett.Event, names map[string]string) string {
+	key := "Key “" + names[e.KeyID] + "”"
+	if names[e.KeyID] == "" {
+		key = "Key " + e.KeyID
+	}
+	str := func(k string) string { s, _ := e.Data[k].(string); return s }
+	var s string
+	switch e.Type {
+	case skillett.EventUserSignedUp:
+		s = "Account created"
+	case skillett.EventUserLoggedIn:
+		s = "Signed in"
+	case skillett.EventUserLoginFail:
+		s = "Failed sign-in (wrong password)"
+	case skillett.EventUserLoggedOut:
+		s = "Signed out"
+	case skillett.EventUserPlanChange:
+		s = fmt.Sprintf("Plan changed from %s to %s", planName(skillett.Plan(str("from"))), planName(skillett.Plan(str("to"))))
+	case skillett.EventKeyCreated:
+		s = key + " created"
+	case skillett.EventKeyUpdated:
+		var fields []string
+		if fs, ok := e.Data["fields"].([]any); ok {
+			for _, f := range fs {
+				fields = append(fields, fmt.Sprint(f))
+			}
+		}
+		s = key + " updated (" + strings.Join(fields, ", ") + ")"
+	case skillett.EventKeyRolled:
+		s = key + " rolled; a new key replaces it"
+	case skillett.EventKeyRevoked:
+		s = key + " revoked"
+	case skillett.EventKeyLeaked:
+		s = key + " leaked — revoked automatically"
+		if src := str("source"); src != "" {
+			s += " (found: " + src
+			if u := str("url"); u != "" {
+				s += ", " + u
+			}
+			s += ")"
+		}
+	default:
+		s = e.Type
+	}
+	switch a := e.Actor; {
+	case a.Type == skillett.ActorCLI:
+		s += " by an administrator (CLI)"
+	case a.Type == skillett.ActorSecretScanning:
+		s += " on GitHub's report"
+	case a.Type == skillett.ActorAPIKey:
+		s += " with " + sentenceKey(a.ID, names)
+	}
+	if e.Actor.IP != "" {
+		s += " from " + e.Actor.IP
+	}
+	return s
+}
+
+func sentenceKey(id string, names map[string]string) string {
+	if n := names[id]; n != "" {
+		return "key “" + n + "”"
+	}
+	return "key " + id
+}
