@@ -18,7 +18,7 @@ func TestActivity(t *testing.T) {
 	_, leaked := c.createKey(url.Values{"name": {"pasted"}})
 	id := e.keys("ada@example.com")[1].ID
 	c.post("/keys/"+id+"/revoke", url.Values{})
-	if _, err := e.svc.ReportLeaks(t.Context(), []service.LeakReport{{Token: leaked, Source: "content", URL: "https://github.com/acme/app/blob/main/.env"}}); err != nil {
+	if _, err := e.Service.ReportLeaks(t.Context(), []service.LeakReport{{Token: leaked, Source: "content", URL: "https://github.com/acme/app/blob/main/.env"}}); err != nil {
 		t.Fatal(err)
 	}
 	c.get("/activity").expectStatus(http.StatusOK).expect(
