@@ -614,7 +614,9 @@ var endpoints = []string{
 	"GET /api-keys/{id}/usage",
 	"PATCH /api-keys/{id}", // SPEC §8
 	"POST /api-keys/{id}/roll",
-	"GET /audit-log", // SPEC §10
+	"GET /audit-log",               // SPEC §10
+	"POST /secret-scanning/github", // SPEC §11
+	"POST /credentials/revoke",
 	"POST /verify",
 }
 
