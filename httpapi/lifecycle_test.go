@@ -11,15 +11,10 @@ import (
 	"github.com/skillett/skillett"
 )
 
-// detail does GET /api-keys/{id}. The document does not list that
-// operation yet (its listing also turns on the conformance cases of SPEC
-// §9's enforcement, see /work/notes/coupling.md), so the exchange goes
-// around the openapitest transport.
+// detail does GET /api-keys/{id}.
 func (e *env) detail(auth hdr, id string) *resp {
 	e.t.Helper()
-	raw := *e
-	raw.client = e.Client()
-	return raw.do("GET", "/api-keys/"+id, nil, auth)
+	return e.do("GET", "/api-keys/"+id, nil, auth)
 }
 
 var detailFields = []string{"id", "name", "key_prefix", "scopes", "last_used_at", "expires_at", "revoked_at", "created_at",

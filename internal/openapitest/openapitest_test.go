@@ -491,7 +491,7 @@ func TestUndescribedRoutes(t *testing.T) {
 
 		{name: "wrong method", method: "PUT", path: "/healthz", status: 405, respHeader: notAllowed("GET, HEAD"), respBody: errBody("method_not_allowed")},
 		{name: "wrong method on keys", method: "PATCH", path: "/api-keys", status: 405, respHeader: notAllowed("GET, HEAD, POST"), respBody: errBody("method_not_allowed")},
-		{name: "wrong method on a key", method: "PUT", path: "/api-keys/key_abc123", status: 405, respHeader: notAllowed("DELETE, PATCH"), respBody: errBody("method_not_allowed")},
+		{name: "wrong method on a key", method: "PUT", path: "/api-keys/key_abc123", status: 405, respHeader: notAllowed("DELETE, GET, HEAD, PATCH"), respBody: errBody("method_not_allowed")},
 		{name: "wrong method on verify", method: "GET", path: "/verify", status: 405, respHeader: notAllowed("POST"), respBody: errBody("method_not_allowed")},
 		{name: "HEAD on a POST route", method: "HEAD", path: "/verify", status: 405, respHeader: notAllowed("POST")},
 		{name: "wrong method served", method: "PUT", path: "/healthz", status: 200, respBody: `{"status":"ok"}`, want: "not described"},
@@ -612,7 +612,8 @@ var endpoints = []string{
 	"POST /api-keys",
 	"DELETE /api-keys/{id}",
 	"GET /api-keys/{id}/usage",
-	"PATCH /api-keys/{id}", // SPEC §8
+	"GET /api-keys/{id}", // SPEC §8
+	"PATCH /api-keys/{id}",
 	"POST /api-keys/{id}/roll",
 	"GET /audit-log",               // SPEC §10
 	"POST /secret-scanning/github", // SPEC §11
