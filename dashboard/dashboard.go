@@ -97,6 +97,7 @@ func (d *Dashboard) Register(mux *http.ServeMux) {
 	handle("POST /keys/{id}/roll", d.authed(d.handleRoll))
 
 	handle("GET /activity", d.authed(d.handleActivity))
+	handle("POST /leaks/dismiss", d.authed(d.handleDismissLeaks))
 	handle("GET /account", d.authed(d.handleAccount))
 	handle("POST /account/password", d.authed(d.handleChangePassword))
 	handle("POST /account/logout-all", d.authed(d.handleLogoutEverywhere))

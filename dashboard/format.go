@@ -28,6 +28,7 @@ type keyRow struct {
 	Status   string
 	Replaced *replacement // set when a roll replaced the key
 	Uses     int64        // valid uses over the last usageChartDays days (the list only)
+	Leak     *leakMark    // set when the key was revoked as leaked
 }
 
 // replacement is the key a roll made in another's place.

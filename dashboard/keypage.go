@@ -113,6 +113,17 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 		return
 	}
 	page.Usage = newUsageView(days)
+	if k.RevocationReason == skillett.ReasonLeaked {
+		marks, err := d.leakMarks(r.Context(), u.ID)
+		if err != nil {
+			d.showError(w, r, u, err)
+			return
+		}
+		page.Key.Leak = marks[k.ID]
+		if page.Key.Leak == nil { // its event is gone (retention): still say so
+			page.Key.Leak = &leakMark{}
+		}
+	}
 	if k.ReplacedBy != "" {
 		if nk, err := d.svc.KeyByID(r.Context(), u.ID, k.ReplacedBy); err == nil {
 			page.Key.Replaced = &replacement{ID: nk.ID, Prefix: nk.Prefix}

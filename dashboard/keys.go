@@ -108,6 +108,7 @@ type keysPage struct {
 	Integrations  []choice
 	ExpiryOptions []choice
 	MinDate       string // the earliest expiry date the form offers
+	Leaks         *leakBanner
 }
 
 // choice is an option of a select or a checkbox.
@@ -148,6 +149,11 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		d.showError(w, r, u, err)
 		return
 	}
+	marks, err := d.leakMarks(r.Context(), u.ID)
+	if err != nil {
+		d.showError(w, r, u, err)
+		return
+	}
 	now := d.svc.Now()
 	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly), Total: len(keys)}
 	page.Usage.Plan = planName(u.Plan)
@@ -178,9 +184,13 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 			row.Replaced = &replacement{ID: k.ReplacedBy, Prefix: prefixes[k.ReplacedBy]}
 		}
 		row.Uses = uses[k.ID][0] // valid uses
+		if k.RevocationReason == skillett.ReasonLeaked {
+			row.Leak = marks[k.ID]
+		}
 		page.Keys = append(page.Keys, row)
 	}
 	page.First, page.Last = from+1, to
+	page.Leaks = d.banner(r, keys, marks, now)
 	if page.Page > 1 {
 		page.PrevURL = listURL(page.ActiveOnly, page.Page-1)
 	}
