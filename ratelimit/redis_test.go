@@ -155,7 +155,7 @@ func TestRedisOutageDegradesToLocalLimits(t *testing.T) {
 		t.Fatalf("log after the outage: %q, want a warning", got)
 	}
 
-	srv = startRedis(t, port)
+	startRedis(t, port) // stopped by its cleanup
 	deadline := time.Now().Add(5 * time.Second)
 	for !l.Up() && time.Now().Before(deadline) {
 		mustAllow(t, l, "again", lim, now)
