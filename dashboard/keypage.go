@@ -163,14 +163,7 @@ func (d *Dashboard) handleEditKey(w http.ResponseWriter, r *http.Request, u *ski
 		d.showKeyPage(w, r, u, k, http.StatusBadRequest, formOf(k), err, "")
 		return
 	}
-	form := editForm{
-		Name:   r.PostFormValue("name"),
-		Access: r.PostFormValue("access"),
-		Chosen: r.PostForm["scope"],
-		Expiry: r.PostFormValue("expiry"),
-		Date:   r.PostFormValue("expires_on"),
-		Limits: limitsFormOf(r),
-	}
+	form := editForm(keyFormOf(r))
 	upd, err := form.update(d.svc.Now())
 	if err == nil {
 		if _, err = d.svc.UpdateKey(r.Context(), u.ID, k.ID, upd); err == nil {

@@ -53,6 +53,19 @@ type createForm struct {
 	Limits limitsForm
 }
 
+// keyFormOf reads the fields that the create form and the key page's edit
+// form share (the edit form is the same struct under another name).
+func keyFormOf(r *http.Request) createForm {
+	return createForm{
+		Name:   r.PostFormValue("name"),
+		Access: r.PostFormValue("access"),
+		Chosen: r.PostForm["scope"],
+		Expiry: r.PostFormValue("expiry"),
+		Date:   r.PostFormValue("expires_on"),
+		Limits: limitsFormOf(r),
+	}
+}
+
 var defaultForm = createForm{Access: accessAll, Expiry: "never", Limits: limitsForm{RateWindow: defaultRateWindow}}
 
 // request turns the form into a key request at time now. It only reads
@@ -219,14 +232,7 @@ func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *s
 		d.showKeys(w, r, u, http.StatusBadRequest, defaultForm, err, flash{})
 		return
 	}
-	form := createForm{
-		Name:   r.PostFormValue("name"),
-		Access: r.PostFormValue("access"),
-		Chosen: r.PostForm["scope"],
-		Expiry: r.PostFormValue("expiry"),
-		Date:   r.PostFormValue("expires_on"),
-		Limits: limitsFormOf(r),
-	}
+	form := keyFormOf(r)
 	req, err := form.request(d.svc.Now())
 	if err == nil {
 		req.IPAllowlist, req.RateLimit, err = form.Limits.parse()
