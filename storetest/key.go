@@ -47,129 +47,154 @@ func wantKeyIDs(t *testing.T, what string, keys []*skillett.Key, want ...string)
 }
 
 func (s suite) createKey(t *testing.T) {
+	t.Run("OK", s.createKeyOK)
+	t.Run("StoredToTheSecond", s.createKeyStoredToTheSecond)
+	t.Run("ErrNotFound", s.createKeyErrNotFound)
+	t.Run("ErrPlanLimit", s.createKeyErrPlanLimit)
+	t.Run("Unlimited", s.createKeyUnlimited)
+	t.Run("RevokedDoNotCount", s.createKeyRevokedDoNotCount)
+	t.Run("ExpiredDoNotCount", s.createKeyExpiredDoNotCount)
+	t.Run("LimitsHonoured", s.createKeyLimitsHonoured)
+	t.Run("Concurrent", s.createKeyConcurrent)
+}
+
+func (s suite) createKeyOK(t *testing.T) {
 	limits := skillett.DefaultPlanLimits()
-	t.Run("OK", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		k, full := NewKey(u.ID, T0)
-		k.Name = "CI · déploiement"
-		k.Scopes = []string{"github", "slack"}
-		k.ExpiresAt = ptr(T0.Add(30 * 24 * time.Hour))
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	k, full := NewKey(u.ID, T0)
+	k.Name = "CI · déploiement"
+	k.Scopes = []string{"github", "slack"}
+	k.ExpiresAt = ptr(T0.Add(30 * 24 * time.Hour))
+	wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
 
-		gotK, gotU, err := st.KeyByHash(t.Context(), apikey.Hash(full))
-		wantCode(t, "KeyByHash", err, "")
-		wantKey(t, "KeyByHash", gotK, k)
-		wantUser(t, "KeyByHash owner", gotU, u)
-		keys, err := st.ListKeys(t.Context(), u.ID)
-		wantCode(t, "ListKeys", err, "")
-		if len(keys) != 1 {
-			t.Fatalf("ListKeys: got %d keys, want 1", len(keys))
-		}
-		wantKey(t, "ListKeys", keys[0], k)
-	})
-	t.Run("StoredToTheSecond", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		zone := time.FixedZone("EST", -5*3600)
-		k, _ := NewKey(u.ID, T0.Add(700*time.Millisecond).In(zone))
-		k.ExpiresAt = ptr(T0.Add(time.Hour + 300*time.Millisecond).In(zone))
-		wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
-		want := *k
-		want.CreatedAt, want.ExpiresAt = T0, ptr(T0.Add(time.Hour))
-		gotK, _, err := st.KeyByHash(t.Context(), k.Hash)
-		wantCode(t, "KeyByHash", err, "")
-		wantKey(t, "KeyByHash", gotK, &want)
-	})
-	t.Run("ErrNotFound", func(t *testing.T) {
-		st := s.open(t)
-		k, _ := NewKey("usr_missing", T0)
-		wantCode(t, "CreateKey(unknown user)", st.CreateKey(t.Context(), k, limits, nil), skillett.ENOTFOUND)
-	})
-	t.Run("ErrPlanLimit", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		first, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
-		second, _ := NewKey(u.ID, T0.Add(time.Minute))
-		wantCode(t, "CreateKey(second)", st.CreateKey(t.Context(), second, limits, nil), skillett.EPLANLIMIT)
-		keys, err := st.ListKeys(t.Context(), u.ID)
-		wantCode(t, "ListKeys", err, "")
-		wantKeyIDs(t, "ListKeys", keys, first.ID)
-		// Another user's keys do not count.
-		other := MustCreateUser(t, st, "bob@example.com", skillett.PlanFree)
-		k, _ := NewKey(other.ID, T0)
-		wantCode(t, "CreateKey(other user)", st.CreateKey(t.Context(), k, limits, nil), "")
-	})
-	t.Run("Unlimited", func(t *testing.T) {
-		for _, plan := range []skillett.Plan{skillett.PlanPro, skillett.PlanUnlimited} {
-			st := s.open(t)
-			u := MustCreateUser(t, st, "ada@example.com", plan)
-			for i := range 5 {
-				k, _ := NewKey(u.ID, T0)
-				wantCode(t, fmt.Sprintf("%s: CreateKey %d", plan, i+1), st.CreateKey(t.Context(), k, limits, nil), "")
-			}
-		}
-	})
-	t.Run("RevokedDoNotCount", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		first, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
-		wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, first.ID, T0.Add(time.Minute), nil), "")
-		second, _ := NewKey(u.ID, T0.Add(2*time.Minute))
-		wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), second, limits, nil), "")
-	})
-	t.Run("ExpiredDoNotCount", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		first, _ := NewKey(u.ID, T0)
-		first.ExpiresAt = ptr(T0.Add(time.Hour))
-		wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
-		early, _ := NewKey(u.ID, T0.Add(time.Hour-time.Second))
-		wantCode(t, "CreateKey a second before the first expires", st.CreateKey(t.Context(), early, limits, nil), skillett.EPLANLIMIT)
-		onTime, _ := NewKey(u.ID, T0.Add(time.Hour))
-		wantCode(t, "CreateKey when the first expires", st.CreateKey(t.Context(), onTime, limits, nil), "")
-	})
-	t.Run("LimitsHonoured", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		custom := skillett.PlanLimits{skillett.PlanFree: 3, skillett.PlanPro: 0}
-		for i := range 3 {
-			k, _ := NewKey(u.ID, T0)
-			wantCode(t, fmt.Sprintf("CreateKey %d of 3", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
-		}
-		k, _ := NewKey(u.ID, T0)
-		wantCode(t, "CreateKey 4 of 3", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
+	gotK, gotU, err := st.KeyByHash(t.Context(), apikey.Hash(full))
+	wantCode(t, "KeyByHash", err, "")
+	wantKey(t, "KeyByHash", gotK, k)
+	wantUser(t, "KeyByHash owner", gotU, u)
+	keys, err := st.ListKeys(t.Context(), u.ID)
+	wantCode(t, "ListKeys", err, "")
+	if len(keys) != 1 {
+		t.Fatalf("ListKeys: got %d keys, want 1", len(keys))
+	}
+	wantKey(t, "ListKeys", keys[0], k)
+}
 
-		pro := MustCreateUser(t, st, "bob@example.com", skillett.PlanPro)
-		k, _ = NewKey(pro.ID, T0)
-		wantCode(t, "CreateKey with limit 0", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
+func (s suite) createKeyStoredToTheSecond(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	zone := time.FixedZone("EST", -5*3600)
+	k, _ := NewKey(u.ID, T0.Add(700*time.Millisecond).In(zone))
+	k.ExpiresAt = ptr(T0.Add(time.Hour + 300*time.Millisecond).In(zone))
+	wantCode(t, "CreateKey", st.CreateKey(t.Context(), k, limits, nil), "")
+	want := *k
+	want.CreatedAt, want.ExpiresAt = T0, ptr(T0.Add(time.Hour))
+	gotK, _, err := st.KeyByHash(t.Context(), k.Hash)
+	wantCode(t, "KeyByHash", err, "")
+	wantKey(t, "KeyByHash", gotK, &want)
+}
 
-		// A plan missing from the map has no maximum.
-		unl := MustCreateUser(t, st, "cy@example.com", skillett.PlanUnlimited)
+func (s suite) createKeyErrNotFound(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	k, _ := NewKey("usr_missing", T0)
+	wantCode(t, "CreateKey(unknown user)", st.CreateKey(t.Context(), k, limits, nil), skillett.ENOTFOUND)
+}
+
+func (s suite) createKeyErrPlanLimit(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	first, _ := NewKey(u.ID, T0)
+	wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
+	second, _ := NewKey(u.ID, T0.Add(time.Minute))
+	wantCode(t, "CreateKey(second)", st.CreateKey(t.Context(), second, limits, nil), skillett.EPLANLIMIT)
+	keys, err := st.ListKeys(t.Context(), u.ID)
+	wantCode(t, "ListKeys", err, "")
+	wantKeyIDs(t, "ListKeys", keys, first.ID)
+	// Another user's keys do not count.
+	other := MustCreateUser(t, st, "bob@example.com", skillett.PlanFree)
+	k, _ := NewKey(other.ID, T0)
+	wantCode(t, "CreateKey(other user)", st.CreateKey(t.Context(), k, limits, nil), "")
+}
+
+func (s suite) createKeyUnlimited(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	for _, plan := range []skillett.Plan{skillett.PlanPro, skillett.PlanUnlimited} {
+		st := s.open(t)
+		u := MustCreateUser(t, st, "ada@example.com", plan)
 		for i := range 5 {
-			k, _ := NewKey(unl.ID, T0)
-			wantCode(t, fmt.Sprintf("CreateKey %d, plan not in the map", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
-		}
-	})
-	t.Run("Concurrent", func(t *testing.T) {
-		st := s.open(t)
-		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
-		const n = 20
-		errs := Race(n, func(int) error {
 			k, _ := NewKey(u.ID, T0)
-			return st.CreateKey(t.Context(), k, limits, nil)
-		})
-		if ok, limited := CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
-			t.Fatalf("%d concurrent CreateKey on free: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
+			wantCode(t, fmt.Sprintf("%s: CreateKey %d", plan, i+1), st.CreateKey(t.Context(), k, limits, nil), "")
 		}
-		keys, err := st.ListKeys(t.Context(), u.ID)
-		wantCode(t, "ListKeys", err, "")
-		if len(keys) != 1 {
-			t.Fatalf("ListKeys: got %d keys, want 1", len(keys))
-		}
+	}
+}
+
+func (s suite) createKeyRevokedDoNotCount(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	first, _ := NewKey(u.ID, T0)
+	wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
+	wantCode(t, "RevokeKey", st.RevokeKey(t.Context(), u.ID, first.ID, T0.Add(time.Minute), nil), "")
+	second, _ := NewKey(u.ID, T0.Add(2*time.Minute))
+	wantCode(t, "CreateKey(after revoke)", st.CreateKey(t.Context(), second, limits, nil), "")
+}
+
+func (s suite) createKeyExpiredDoNotCount(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	first, _ := NewKey(u.ID, T0)
+	first.ExpiresAt = ptr(T0.Add(time.Hour))
+	wantCode(t, "CreateKey(first)", st.CreateKey(t.Context(), first, limits, nil), "")
+	early, _ := NewKey(u.ID, T0.Add(time.Hour-time.Second))
+	wantCode(t, "CreateKey a second before the first expires", st.CreateKey(t.Context(), early, limits, nil), skillett.EPLANLIMIT)
+	onTime, _ := NewKey(u.ID, T0.Add(time.Hour))
+	wantCode(t, "CreateKey when the first expires", st.CreateKey(t.Context(), onTime, limits, nil), "")
+}
+
+func (s suite) createKeyLimitsHonoured(t *testing.T) {
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	custom := skillett.PlanLimits{skillett.PlanFree: 3, skillett.PlanPro: 0}
+	for i := range 3 {
+		k, _ := NewKey(u.ID, T0)
+		wantCode(t, fmt.Sprintf("CreateKey %d of 3", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
+	}
+	k, _ := NewKey(u.ID, T0)
+	wantCode(t, "CreateKey 4 of 3", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
+
+	pro := MustCreateUser(t, st, "bob@example.com", skillett.PlanPro)
+	k, _ = NewKey(pro.ID, T0)
+	wantCode(t, "CreateKey with limit 0", st.CreateKey(t.Context(), k, custom, nil), skillett.EPLANLIMIT)
+
+	// A plan missing from the map has no maximum.
+	unl := MustCreateUser(t, st, "cy@example.com", skillett.PlanUnlimited)
+	for i := range 5 {
+		k, _ := NewKey(unl.ID, T0)
+		wantCode(t, fmt.Sprintf("CreateKey %d, plan not in the map", i+1), st.CreateKey(t.Context(), k, custom, nil), "")
+	}
+}
+
+func (s suite) createKeyConcurrent(t *testing.T) {
+	limits := skillett.DefaultPlanLimits()
+	st := s.open(t)
+	u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
+	const n = 20
+	errs := Race(n, func(int) error {
+		k, _ := NewKey(u.ID, T0)
+		return st.CreateKey(t.Context(), k, limits, nil)
 	})
+	if ok, limited := CountCodes(t, errs, skillett.EPLANLIMIT); ok != 1 || limited != n-1 {
+		t.Fatalf("%d concurrent CreateKey on free: got %d created and %d refused, want 1 and %d", n, ok, limited, n-1)
+	}
+	keys, err := st.ListKeys(t.Context(), u.ID)
+	wantCode(t, "ListKeys", err, "")
+	if len(keys) != 1 {
+		t.Fatalf("ListKeys: got %d keys, want 1", len(keys))
+	}
 }
 
 func (s suite) listKeys(t *testing.T) {

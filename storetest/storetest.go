@@ -2,8 +2,9 @@
 // pass, so that the sqlite and postgres stores behave identically. A store's
 // own tests call Run with a function that opens a fresh, empty, migrated
 // store. The checks live in one file per entity (user.go, session.go,
-// login.go, key.go, change.go, bulk.go); this file holds Run and the
-// helpers that the stores' own tests share.
+// login.go, key.go, lifecycle.go, change.go, usage.go, audit.go, …), one
+// method per subtest; this file holds Run and the helpers that the stores'
+// own tests share.
 //
 // It imports the root package, apikey and the standard library.
 package storetest
