@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/skillett/skillett"
@@ -42,69 +43,95 @@ func field(name, want string, raw json.RawMessage, dst any) (isNull bool, err er
 	return false, nil
 }
 
-// update turns the request into a KeyUpdate, or EINVALID.
-func (req UpdateKeyRequest) update() (skillett.KeyUpdate, error) {
-	var u skillett.KeyUpdate
-	if req.Name != nil {
-		var name string
-		if null, err := field("name", "a string", req.Name, &name); err != nil {
-			return u, err
-		} else if null {
-			return u, skillett.Errorf(skillett.EINVALID, "Name cannot be null.")
-		}
-		u.Name = skillett.To(name)
+// update turns the request into a KeyUpdate, or EINVALID. A member left
+// out changes nothing; the first member that does not parse is the error.
+func (req UpdateKeyRequest) update() (u skillett.KeyUpdate, err error) {
+	if u.Name, err = patch(req.Name, parseName); err != nil {
+		return u, err
 	}
-	if req.Scopes != nil {
-		var scopes []string
-		if null, err := field("scopes", "an array of strings", req.Scopes, &scopes); err != nil {
-			return u, err
-		} else if null {
-			return u, skillett.Errorf(skillett.EINVALID, `Scopes cannot be null; use ["*"] for full access.`)
-		}
-		if scopes == nil {
-			scopes = []string{} // [] is refused as empty, not taken for null
-		}
-		u.Scopes = skillett.To(scopes)
+	if u.Scopes, err = patch(req.Scopes, parseScopes); err != nil {
+		return u, err
 	}
-	if req.ExpiresAt != nil {
-		var s string
-		u.ExpiresAt.Set = true
-		if null, err := field("expires_at", "an RFC 3339 time or null", req.ExpiresAt, &s); err != nil {
-			return u, err
-		} else if !null {
-			t, err := skillett.ParseTime("expires_at", s)
-			if err != nil {
-				return u, err
-			}
-			u.ExpiresAt.Value = &t
-		}
+	if u.ExpiresAt, err = patch(req.ExpiresAt, parseExpiresAt); err != nil {
+		return u, err
 	}
-	if req.IPAllowlist != nil {
-		var list []string
-		u.IPAllowlist.Set = true
-		if null, err := field("ip_allowlist", "an array of IP addresses or CIDR prefixes, or null", req.IPAllowlist, &list); err != nil {
-			return u, err
-		} else if !null {
-			if list == nil {
-				list = []string{}
-			}
-			if u.IPAllowlist.Value, err = skillett.ParseIPAllowlist(list); err != nil {
-				return u, err
-			}
-		}
+	if u.IPAllowlist, err = patch(req.IPAllowlist, parseIPAllowlist); err != nil {
+		return u, err
 	}
-	if req.RateLimit != nil {
-		var rl RateLimitRequest
-		u.RateLimit.Set = true
-		if null, err := field("rate_limit", `an object {"limit": n, "window_seconds": s}, or null`, req.RateLimit, &rl); err != nil {
-			return u, err
-		} else if !null {
-			if u.RateLimit.Value, err = rl.parse(); err != nil {
-				return u, err
-			}
-		}
+	if u.RateLimit, err = patch(req.RateLimit, parseRateLimit); err != nil {
+		return u, err
 	}
 	return u, nil
+}
+
+// patch is the change that a member of the request asks for: none when it
+// is left out (raw is nil), else the value parse makes of it.
+func patch[T any](raw json.RawMessage, parse func(json.RawMessage) (T, error)) (skillett.Patch[T], error) {
+	if raw == nil {
+		return skillett.Patch[T]{}, nil
+	}
+	v, err := parse(raw)
+	if err != nil {
+		return skillett.Patch[T]{}, err
+	}
+	return skillett.To(v), nil
+}
+
+func parseName(raw json.RawMessage) (string, error) {
+	var name string
+	if null, err := field("name", "a string", raw, &name); err != nil {
+		return "", err
+	} else if null {
+		return "", skillett.Errorf(skillett.EINVALID, "Name cannot be null.")
+	}
+	return name, nil
+}
+
+func parseScopes(raw json.RawMessage) ([]string, error) {
+	var scopes []string
+	if null, err := field("scopes", "an array of strings", raw, &scopes); err != nil {
+		return nil, err
+	} else if null {
+		return nil, skillett.Errorf(skillett.EINVALID, `Scopes cannot be null; use ["*"] for full access.`)
+	}
+	if scopes == nil {
+		scopes = []string{} // [] is refused as empty, not taken for null
+	}
+	return scopes, nil
+}
+
+// parseExpiresAt returns nil for null: the key no longer expires.
+func parseExpiresAt(raw json.RawMessage) (*time.Time, error) {
+	var s string
+	if null, err := field("expires_at", "an RFC 3339 time or null", raw, &s); err != nil || null {
+		return nil, err
+	}
+	t, err := skillett.ParseTime("expires_at", s)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
+}
+
+// parseIPAllowlist returns nil for null: the key is usable from anywhere.
+func parseIPAllowlist(raw json.RawMessage) ([]netip.Prefix, error) {
+	var list []string
+	if null, err := field("ip_allowlist", "an array of IP addresses or CIDR prefixes, or null", raw, &list); err != nil || null {
+		return nil, err
+	}
+	if list == nil {
+		list = []string{}
+	}
+	return skillett.ParseIPAllowlist(list)
+}
+
+// parseRateLimit returns nil for null: the key has no rate limit of its own.
+func parseRateLimit(raw json.RawMessage) (*skillett.RateLimit, error) {
+	var rl RateLimitRequest
+	if null, err := field("rate_limit", `an object {"limit": n, "window_seconds": s}, or null`, raw, &rl); err != nil || null {
+		return nil, err
+	}
+	return rl.parse()
 }
 
 func handleKeyDetail(svc *service.Service) http.Handler {
