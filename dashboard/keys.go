@@ -172,10 +172,6 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 	page.Usage.Plan = planName(u.Plan)
 	page.Usage.Max, page.Usage.Limited = d.svc.Limits().Max(u.Plan)
 	page.ActiveOnly = r.URL.Query().Get("show") == "active"
-	prefixes := make(map[string]string, len(keys))
-	for _, k := range keys {
-		prefixes[k.ID] = k.Prefix
-	}
 	var shown []*skillett.Key
 	for _, k := range keys {
 		if k.Counted(now) { // a rolled key lives out its grace outside the limit
@@ -186,36 +182,10 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		}
 		shown = append(shown, k)
 	}
-	page.Shown = len(shown)
-	page.Pages = max(1, (len(shown)+keysPerPage-1)/keysPerPage)
-	page.Page, _ = strconv.Atoi(r.URL.Query().Get("page"))
-	page.Page = min(max(page.Page, 1), page.Pages)
-	from, to := (page.Page-1)*keysPerPage, min(page.Page*keysPerPage, len(shown))
-	for _, k := range shown[from:to] {
-		row := newKeyRow(k, now)
-		if k.ReplacedBy != "" {
-			row.Replaced = &replacement{ID: k.ReplacedBy, Prefix: prefixes[k.ReplacedBy]}
-		}
-		row.Uses = uses[k.ID][0] // valid uses
-		if k.RevocationReason == skillett.ReasonLeaked {
-			row.Leak = marks[k.ID]
-		}
-		page.Keys = append(page.Keys, row)
-	}
-	page.First, page.Last = from+1, to
+	from, to := page.paginate(len(shown), r.URL.Query().Get("page"))
+	page.Keys = keyRows(shown[from:to], keys, uses, marks, now)
 	page.Leaks = d.banner(r, keys, marks, now)
-	if page.Page > 1 {
-		page.PrevURL = listURL(page.ActiveOnly, page.Page-1)
-	}
-	if page.Page < page.Pages {
-		page.NextURL = listURL(page.ActiveOnly, page.Page+1)
-	}
-	for _, name := range d.integrations {
-		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
-	}
-	for _, c := range expiryChoices {
-		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
-	}
+	d.formChoices(&page, form)
 	v := &view{Title: "API keys", User: u, Notice: f.message(keys), Page: page}
 	if formErr != nil && !(skillett.ErrorCode(formErr) == skillett.EPLANLIMIT && page.Usage.AtLimit()) {
 		// (At the limit the disabled form says why, once.)
@@ -225,6 +195,58 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		}
 	}
 	d.render(w, r, status, "keys", v)
+}
+
+// paginate sets the page's count of shown keys, its number (pageParam,
+// kept within the pages) and its links, and returns the range of the shown
+// keys that it holds.
+func (p *keysPage) paginate(shown int, pageParam string) (from, to int) {
+	p.Shown = shown
+	p.Pages = max(1, (shown+keysPerPage-1)/keysPerPage)
+	p.Page, _ = strconv.Atoi(pageParam)
+	p.Page = min(max(p.Page, 1), p.Pages)
+	from, to = (p.Page-1)*keysPerPage, min(p.Page*keysPerPage, shown)
+	p.First, p.Last = from+1, to
+	if p.Page > 1 {
+		p.PrevURL = listURL(p.ActiveOnly, p.Page-1)
+	}
+	if p.Page < p.Pages {
+		p.NextURL = listURL(p.ActiveOnly, p.Page+1)
+	}
+	return from, to
+}
+
+// keyRows are the list's rows of keys; all is every key of the user, so
+// that a rolled key names the prefix of the key that replaced it.
+func keyRows(keys, all []*skillett.Key, uses map[string]skillett.UsageCounts, marks map[string]*leakMark, now time.Time) []keyRow {
+	prefixes := make(map[string]string, len(all))
+	for _, k := range all {
+		prefixes[k.ID] = k.Prefix
+	}
+	var rows []keyRow
+	for _, k := range keys {
+		row := newKeyRow(k, now)
+		if k.ReplacedBy != "" {
+			row.Replaced = &replacement{ID: k.ReplacedBy, Prefix: prefixes[k.ReplacedBy]}
+		}
+		row.Uses = uses[k.ID][0] // valid uses
+		if k.RevocationReason == skillett.ReasonLeaked {
+			row.Leak = marks[k.ID]
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// formChoices fills in the create form's integrations and expiry options,
+// with form's choices selected.
+func (d *Dashboard) formChoices(page *keysPage, form createForm) {
+	for _, name := range d.integrations {
+		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
+	}
+	for _, c := range expiryChoices {
+		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
+	}
 }
 
 func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *skillett.User) {

@@ -125,22 +125,41 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		}
 	}
 	c.serveFlags = strings.Fields(*serveFlags)
-	for s := range strings.SplitSeq(*keys, ",") {
+	counts, err := parseKeyCounts(*keys)
+	if err != nil {
+		return nil, err
+	}
+	c.keys = counts
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseKeyCounts parses -keys, a comma-separated list of positive numbers.
+func parseKeyCounts(list string) ([]int, error) {
+	var counts []int
+	for s := range strings.SplitSeq(list, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 {
 			return nil, fmt.Errorf("-keys: %q is not a positive number", s)
 		}
-		c.keys = append(c.keys, n)
+		counts = append(counts, n)
 	}
+	return counts, nil
+}
+
+// check refuses flags out of range or that do not go together.
+func (c *config) check() error {
 	switch {
 	case c.users < 1 || c.listKeys < 1 || c.listReqs < 1 || c.distinct < 1 || c.conns < 1:
-		return nil, errors.New("-users, -list-keys, -list-requests, -distinct and -conns must be positive")
+		return errors.New("-users, -list-keys, -list-requests, -distinct and -conns must be positive")
 	case c.duration <= 0 || c.slice <= 0:
-		return nil, errors.New("-duration and -slice must be positive")
+		return errors.New("-duration and -slice must be positive")
 	case c.noSQLite && c.pgAdmin == "":
-		return nil, errors.New("-no-sqlite needs -pg")
+		return errors.New("-no-sqlite needs -pg")
 	}
-	return c, nil
+	return nil
 }
 
 // run parses the flags, runs every measure of every store and key count,
@@ -166,15 +185,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}()
 	progress := func(format string, a ...any) { fmt.Fprintf(stderr, "# "+format+"\n", a...) }
 	if c.cpuProfile != "" {
-		f, err := os.Create(c.cpuProfile)
+		stop, err := startCPUProfile(c.cpuProfile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 
 	if c.middleware {
@@ -189,6 +204,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 
+	rep, err := measure(ctx, c, bin, work, progress)
+	if err != nil {
+		return err
+	}
+	text := rep.markdown()
+	fmt.Fprint(stdout, text)
+	if c.out != "" {
+		if err := os.WriteFile(c.out, []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	if rep.missed() && !c.short {
+		return errTargetsMissed
+	}
+	return nil
+}
+
+// startCPUProfile starts the load generator's own CPU profile, written to
+// path; stop ends it and closes the file.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
+
+// measure runs the measures of every store and key count with the skillett
+// binary bin, and returns their report.
+func measure(ctx context.Context, c *config, bin, work string, progress func(string, ...any)) (*report, error) {
 	rep := &report{cfg: c, machine: describeMachine(), build: describeBuild(bin, c.bin == ""), loadBefore: loadAverage(), started: time.Now()}
 	var stores []string
 	if !c.noSQLite {
@@ -202,22 +254,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		for _, n := range c.keys {
 			r, err := runOne(ctx, c, bin, work, store, n, progress)
 			if err != nil {
-				return fmt.Errorf("%s, %d keys: %w", store, n, err)
+				return nil, fmt.Errorf("%s, %d keys: %w", store, n, err)
 			}
 			rep.runs = append(rep.runs, r)
 		}
 	}
 	rep.took, rep.loadAfter = time.Since(rep.started), loadAverage()
-
-	text := rep.markdown()
-	fmt.Fprint(stdout, text)
-	if c.out != "" {
-		if err := os.WriteFile(c.out, []byte(text), 0o644); err != nil {
-			return err
-		}
-	}
-	if rep.missed() && !c.short {
-		return errTargetsMissed
-	}
-	return nil
+	return rep, nil
 }

@@ -48,17 +48,9 @@ const idAlphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
 func seed(ctx context.Context, st bulkStore, n, users, listKeys int) (*seeded, error) {
 	start := time.Now()
 	now := start.UTC().Truncate(time.Second)
-	ids := make([]string, min(users, n)+1) // the last is the list user
-	for i := range ids {
-		u := &skillett.User{ID: "usr_" + apikey.RandomString(idAlphabet, 16), Email: fmt.Sprintf("load%d@example.com", i),
-			Plan: skillett.PlanUnlimited, CreatedAt: now.Add(-time.Duration(n) * time.Second)}
-		if i == len(ids)-1 {
-			u.Email = "list@example.com"
-		}
-		if err := st.CreateUser(ctx, u, nil); err != nil {
-			return nil, fmt.Errorf("seed: create user: %w", err)
-		}
-		ids[i] = u.ID
+	ids, err := seedUsers(ctx, st, n, users, now)
+	if err != nil {
+		return nil, err
 	}
 
 	s := &seeded{keys: make([]string, n)}
@@ -93,7 +85,6 @@ func seed(ctx context.Context, st bulkStore, n, users, listKeys int) (*seeded, e
 			}
 		}
 	}()
-	var err error
 	for batch := range batches {
 		if err == nil {
 			if err = st.InsertKeys(ctx, batch); err != nil {
@@ -109,6 +100,24 @@ func seed(ctx context.Context, st bulkStore, n, users, listKeys int) (*seeded, e
 	}
 	s.took = time.Since(start)
 	return s, nil
+}
+
+// seedUsers stores min(users, n) users for n keys, and the list user last;
+// it returns their ids.
+func seedUsers(ctx context.Context, st bulkStore, n, users int, now time.Time) ([]string, error) {
+	ids := make([]string, min(users, n)+1) // the last is the list user
+	for i := range ids {
+		u := &skillett.User{ID: "usr_" + apikey.RandomString(idAlphabet, 16), Email: fmt.Sprintf("load%d@example.com", i),
+			Plan: skillett.PlanUnlimited, CreatedAt: now.Add(-time.Duration(n) * time.Second)}
+		if i == len(ids)-1 {
+			u.Email = "list@example.com"
+		}
+		if err := st.CreateUser(ctx, u, nil); err != nil {
+			return nil, fmt.Errorf("seed: create user: %w", err)
+		}
+		ids[i] = u.ID
+	}
+	return ids, nil
 }
 
 // seedStore opens the database in process, seeds it and closes it. On

@@ -15,6 +15,7 @@ import (
 	"github.com/skillett/skillett/dashboard"
 	"github.com/skillett/skillett/httpapi"
 	"github.com/skillett/skillett/postgres"
+	"github.com/skillett/skillett/ratelimit"
 	"github.com/skillett/skillett/secretscan"
 	"github.com/skillett/skillett/service"
 )
@@ -119,20 +120,7 @@ func serve(ctx context.Context, c serveConfig) error {
 	}
 	defer closeLimiter()
 	c.guard.addresses = addressLimits(store, c.guard)
-	svc := service.New(service.Config{
-		Store:              store,
-		Limits:             c.limits,
-		Logger:             c.log,
-		NoSignup:           c.noSignup,
-		CacheSize:          c.cacheSize,
-		NoCache:            c.cacheSize == 0,
-		Limiter:            limiter,
-		UsageFlushInterval: c.usage.flush,
-		OnVerify:           metrics.ObserveVerification,
-		AuditRetention:     c.auditRetention,
-		HashConcurrency:    c.guard.hashes,
-		AddressLimits:      c.guard.addresses,
-	})
+	svc := service.New(c.serviceConfig(store, limiter, metrics))
 	if err := svc.Start(ctx); err != nil {
 		return err
 	}
@@ -158,6 +146,25 @@ func serve(ctx context.Context, c serveConfig) error {
 	}
 
 	return runUntilDone(ctx, srv, ln, svc, c.log)
+}
+
+// serviceConfig is the service's configuration from the flags, on store,
+// with limiter and metrics.
+func (c serveConfig) serviceConfig(store skillett.Store, limiter ratelimit.Limiter, metrics *httpapi.Metrics) service.Config {
+	return service.Config{
+		Store:              store,
+		Limits:             c.limits,
+		Logger:             c.log,
+		NoSignup:           c.noSignup,
+		CacheSize:          c.cacheSize,
+		NoCache:            c.cacheSize == 0,
+		Limiter:            limiter,
+		UsageFlushInterval: c.usage.flush,
+		OnVerify:           metrics.ObserveVerification,
+		AuditRetention:     c.auditRetention,
+		HashConcurrency:    c.guard.hashes,
+		AddressLimits:      c.guard.addresses,
+	}
 }
 
 // newHandler is the whole HTTP surface: the API with the dashboard beside it.

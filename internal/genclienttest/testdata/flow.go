@@ -57,34 +57,10 @@ func run(server, serviceToken string) error {
 		return fmt.Errorf("list: %v %s", err, body(list))
 	}
 
-	me, err := c.GetMeWithResponse(ctx, bearer(key))
-	if err != nil || me.JSON200 == nil {
-		return fmt.Errorf("me: %v %s", err, body(me))
+	if err := me(ctx, c, key, id); err != nil {
+		return err
 	}
-	auth, err := me.JSON200.Auth.ValueByDiscriminator()
-	if a, ok := auth.(APIKeyAuth); err != nil || !ok || a.KeyId != id {
-		return fmt.Errorf("me: auth decoded as %#v (%v), want APIKeyAuth of %s", auth, err, id)
-	}
-
-	verify := func(want string) error {
-		res, err := c.VerifyAPIKeyWithResponse(ctx, VerifyAPIKeyJSONRequestBody{Key: key}, bearer(serviceToken))
-		if err != nil || res.JSON200 == nil {
-			return fmt.Errorf("verify: %v %s", err, body(res))
-		}
-		v, err := res.JSON200.ValueByDiscriminator()
-		switch v := v.(type) {
-		case VerifyValid:
-			if want == "valid" && v.KeyId == id {
-				return nil
-			}
-		case VerifyInvalid:
-			if string(v.Code) == want {
-				return nil
-			}
-		}
-		return fmt.Errorf("verify: decoded %#v (%v), want %s", v, err, want)
-	}
-	if err := verify("valid"); err != nil {
+	if err := verify(ctx, c, serviceToken, key, id, "valid"); err != nil {
 		return err
 	}
 
@@ -92,7 +68,7 @@ func run(server, serviceToken string) error {
 	if err != nil || revoked.StatusCode() != http.StatusNoContent {
 		return fmt.Errorf("revoke: %v %s", err, body(revoked))
 	}
-	if err := verify("revoked"); err != nil {
+	if err := verify(ctx, c, serviceToken, key, id, "revoked"); err != nil {
 		return err
 	}
 	missing, err := c.RevokeAPIKeyWithResponse(ctx, "key_nosuchkey")
@@ -100,6 +76,40 @@ func run(server, serviceToken string) error {
 		return fmt.Errorf("revoke unknown: %v %s", err, body(missing))
 	}
 	return nil
+}
+
+// me checks that GET /me with key decodes as the APIKeyAuth of key id.
+func me(ctx context.Context, c *ClientWithResponses, key, id string) error {
+	res, err := c.GetMeWithResponse(ctx, bearer(key))
+	if err != nil || res.JSON200 == nil {
+		return fmt.Errorf("me: %v %s", err, body(res))
+	}
+	auth, err := res.JSON200.Auth.ValueByDiscriminator()
+	if a, ok := auth.(APIKeyAuth); err != nil || !ok || a.KeyId != id {
+		return fmt.Errorf("me: auth decoded as %#v (%v), want APIKeyAuth of %s", auth, err, id)
+	}
+	return nil
+}
+
+// verify checks that POST /verify of key (whose id is id) decodes as want:
+// "valid", or the code of a VerifyInvalid.
+func verify(ctx context.Context, c *ClientWithResponses, serviceToken, key, id, want string) error {
+	res, err := c.VerifyAPIKeyWithResponse(ctx, VerifyAPIKeyJSONRequestBody{Key: key}, bearer(serviceToken))
+	if err != nil || res.JSON200 == nil {
+		return fmt.Errorf("verify: %v %s", err, body(res))
+	}
+	v, err := res.JSON200.ValueByDiscriminator()
+	switch v := v.(type) {
+	case VerifyValid:
+		if want == "valid" && v.KeyId == id {
+			return nil
+		}
+	case VerifyInvalid:
+		if string(v.Code) == want {
+			return nil
+		}
+	}
+	return fmt.Errorf("verify: decoded %#v (%v), want %s", v, err, want)
 }
 
 // body shows a response for an error message.
