@@ -53,18 +53,21 @@ const (
 	EventUserSignedUp   = "user.signed_up"
 	EventUserLoggedIn   = "user.logged_in"
 	EventUserLoginFail  = "user.login_failed"
-	EventUserLoggedOut  = "user.logged_out"
+	EventUserLoggedOut  = "user.logged_out"   // data: all_sessions, for "sign out everywhere"
 	EventUserPlanChange = "user.plan_changed" // data: from, to
-	EventKeyCreated     = "key.created"
-	EventKeyUpdated     = "key.updated" // data: fields
-	EventKeyRolled      = "key.rolled"  // data: new_key_id, grace_period_seconds
-	EventKeyRevoked     = "key.revoked"
-	EventKeyLeaked      = "key.leaked" // data: source, url
+	// data: all_sessions, whether every session ended (the CLI) or all but
+	// the one that made the change (the dashboard).
+	EventUserPasswordChange = "user.password_changed"
+	EventKeyCreated         = "key.created"
+	EventKeyUpdated         = "key.updated" // data: fields
+	EventKeyRolled          = "key.rolled"  // data: new_key_id, grace_period_seconds
+	EventKeyRevoked         = "key.revoked"
+	EventKeyLeaked          = "key.leaked" // data: source, url
 )
 
 // EventTypes lists every event type.
 var EventTypes = []string{EventUserSignedUp, EventUserLoggedIn, EventUserLoginFail, EventUserLoggedOut,
-	EventUserPlanChange, EventKeyCreated, EventKeyUpdated, EventKeyRolled, EventKeyRevoked, EventKeyLeaked}
+	EventUserPlanChange, EventUserPasswordChange, EventKeyCreated, EventKeyUpdated, EventKeyRolled, EventKeyRevoked, EventKeyLeaked}
 
 // Event is an entry of a user's audit log. Stores write it in the
 // transaction of the change it records, so that a committed change has its

@@ -35,10 +35,11 @@ type Store interface {
 	ListUsers(ctx context.Context) ([]*User, error)
 	// SetUserPassword sets the password hash of the user with this id and
 	// deletes the user's sessions but the one whose token hash is keep
-	// (nil: all of them), atomically. ENOTFOUND.
-	SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte) error
-	// DeleteUserSessions deletes the user's sessions but keep (nil: all).
-	DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte) error
+	// (nil: all of them), and writes e with UserID, atomically. ENOTFOUND.
+	SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte, e *Event) error
+	// DeleteUserSessions deletes the user's sessions but keep (nil: all)
+	// and, if it deleted any, writes e with UserID.
+	DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte, e *Event) error
 
 	// CreateSession inserts s, and e with UserID.
 	CreateSession(ctx context.Context, s *Session, e *Event) error

@@ -50,51 +50,13 @@ func (d *Dashboard) handleActivity(w http.ResponseWriter, r *http.Request, u *sk
 	d.render(w, r, http.StatusOK, "activity", &view{Title: "Activity", User: u, Page: page})
 }
 
-// sentence says what e recorded, naming keys by their names:
-// Key “CI deploy” revoked from 203.0.113.5.
+// sentence says what e recorded, naming keys by their names, and by whom
+// and from where, then any note: Key “CI deploy” revoked from 203.0.113.5;
+// Password changed from 203.0.113.5; other sessions signed out.
 func sentence(e *skillett.Event, names map[string]string) string {
-	key := "Key “" + names[e.KeyID] + "”"
-	if names[e.KeyID] == "" {
-		key = "Key " + e.KeyID
-	}
-	str := func(k string) string { s, _ := e.Data[k].(string); return s }
-	var s string
-	switch e.Type {
-	case skillett.EventUserSignedUp:
-		s = "Account created"
-	case skillett.EventUserLoggedIn:
-		s = "Signed in"
-	case skillett.EventUserLoginFail:
-		s = "Failed sign-in (wrong password)"
-	case skillett.EventUserLoggedOut:
-		s = "Signed out"
-	case skillett.EventUserPlanChange:
-		s = fmt.Sprintf("Plan changed from %s to %s", planName(skillett.Plan(str("from"))), planName(skillett.Plan(str("to"))))
-	case skillett.EventKeyCreated:
-		s = key + " created"
-	case skillett.EventKeyUpdated:
-		var fields []string
-		if fs, ok := e.Data["fields"].([]any); ok {
-			for _, f := range fs {
-				fields = append(fields, fmt.Sprint(f))
-			}
-		}
-		s = key + " updated (" + strings.Join(fields, ", ") + ")"
-	case skillett.EventKeyRolled:
-		s = key + " rolled; a new key replaces it"
-	case skillett.EventKeyRevoked:
-		s = key + " revoked"
-	case skillett.EventKeyLeaked:
-		s = key + " leaked — revoked automatically"
-		if src := str("source"); src != "" {
-			s += " (found: " + src
-			if u := str("url"); u != "" {
-				s += ", " + u
-			}
-			s += ")"
-		}
-	default:
-		s = e.Type
+	s, note := userSentence(e)
+	if s == "" {
+		s = keySentence(e, names)
 	}
 	switch a := e.Actor; {
 	case a.Type == skillett.ActorCLI:
@@ -107,7 +69,75 @@ func sentence(e *skillett.Event, names map[string]string) string {
 	if e.Actor.IP != "" {
 		s += " from " + e.Actor.IP
 	}
+	if note != "" {
+		s += "; " + note
+	}
 	return s
+}
+
+// userSentence says what an event about the account recorded, and a note
+// on what came with it; "" for other events.
+func userSentence(e *skillett.Event) (s, note string) {
+	allSessions, _ := e.Data["all_sessions"].(bool)
+	switch e.Type {
+	case skillett.EventUserSignedUp:
+		return "Account created", ""
+	case skillett.EventUserLoggedIn:
+		return "Signed in", ""
+	case skillett.EventUserLoginFail:
+		return "Failed sign-in (wrong password)", ""
+	case skillett.EventUserLoggedOut:
+		if allSessions {
+			return "Signed out of all sessions", ""
+		}
+		return "Signed out", ""
+	case skillett.EventUserPlanChange:
+		str := func(k string) string { s, _ := e.Data[k].(string); return s }
+		return fmt.Sprintf("Plan changed from %s to %s", planName(skillett.Plan(str("from"))), planName(skillett.Plan(str("to")))), ""
+	case skillett.EventUserPasswordChange:
+		if allSessions {
+			return "Password changed", "all sessions signed out"
+		}
+		return "Password changed", "other sessions signed out"
+	}
+	return "", ""
+}
+
+// keySentence says what an event about a key recorded: Key “CI deploy”
+// revoked.
+func keySentence(e *skillett.Event, names map[string]string) string {
+	key := "Key “" + names[e.KeyID] + "”"
+	if names[e.KeyID] == "" {
+		key = "Key " + e.KeyID
+	}
+	str := func(k string) string { s, _ := e.Data[k].(string); return s }
+	switch e.Type {
+	case skillett.EventKeyCreated:
+		return key + " created"
+	case skillett.EventKeyUpdated:
+		var fields []string
+		if fs, ok := e.Data["fields"].([]any); ok {
+			for _, f := range fs {
+				fields = append(fields, fmt.Sprint(f))
+			}
+		}
+		return key + " updated (" + strings.Join(fields, ", ") + ")"
+	case skillett.EventKeyRolled:
+		return key + " rolled; a new key replaces it"
+	case skillett.EventKeyRevoked:
+		return key + " revoked"
+	case skillett.EventKeyLeaked:
+		s := key + " leaked — revoked automatically"
+		if src := str("source"); src != "" {
+			s += " (found: " + src
+			if u := str("url"); u != "" {
+				s += ", " + u
+			}
+			s += ")"
+		}
+		return s
+	}
+	return e.Type
 }
 
 func sentenceKey(id string, names map[string]string) string {

@@ -124,6 +124,18 @@ func TestAuditNoSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.do("POST", "/auth/logout", nil, session(token2)).expectStatus(t, http.StatusNoContent)
+	// The account page's password change and "sign out everywhere".
+	before, err := e.Service.UserByEmail(t.Context(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const newPassword = "a new " + password
+	if err := e.Service.ChangePassword(t.Context(), token, password, newPassword); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Service.LogoutEverywhere(t.Context(), token); err != nil {
+		t.Fatal(err)
+	}
 
 	u, err := e.Service.UserByEmail(t.Context(), email)
 	if err != nil {
@@ -149,13 +161,13 @@ func TestAuditNoSecrets(t *testing.T) {
 		}
 	}
 	var secrets []string
-	for _, s := range []string{full, leaked, rolled, newFull, password, "wrong " + password, token, token2} {
+	for _, s := range []string{full, leaked, rolled, newFull, password, "wrong " + password, newPassword, token, token2} {
 		secrets = append(secrets, s)
 		for _, h := range [][32]byte{sha256.Sum256([]byte(s)), apikey.Hash(s)} {
 			secrets = append(secrets, hex.EncodeToString(h[:]), base64.StdEncoding.EncodeToString(h[:]), base64.RawURLEncoding.EncodeToString(h[:]))
 		}
 	}
-	secrets = append(secrets, u.PasswordHash)
+	secrets = append(secrets, u.PasswordHash, before.PasswordHash)
 	for _, s := range secrets {
 		if strings.Contains(all.String(), s) {
 			t.Errorf("an event contains the secret %.12s…", s)

@@ -27,9 +27,9 @@ func (s *Store) ListUsers(ctx context.Context) ([]*skillett.User, error) {
 	return users, wrap("list users", rows.Err())
 }
 
-// SetUserPassword sets the user's password hash and deletes the user's
-// sessions but keep (nil: all), in one transaction. ENOTFOUND.
-func (s *Store) SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte) error {
+// SetUserPassword sets the user's password hash, deletes the user's
+// sessions but keep (nil: all) and writes e, in one transaction. ENOTFOUND.
+func (s *Store) SetUserPassword(ctx context.Context, userID, hash string, keep *[32]byte, e *skillett.Event) error {
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE users SET password_hash = $1 WHERE id = $2`, hash, userID)
 		if err != nil {
@@ -38,22 +38,34 @@ func (s *Store) SetUserPassword(ctx context.Context, userID, hash string, keep *
 		if tag.RowsAffected() == 0 {
 			return errUserNotFound
 		}
-		return deleteUserSessions(ctx, tx, userID, keep)
+		if _, err := deleteUserSessions(ctx, tx, userID, keep); err != nil {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, userID, ""))
 	})
 	return wrap("set user password", err)
 }
 
-// DeleteUserSessions deletes the user's sessions but keep (nil: all).
-func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte) error {
-	err := s.inTx(ctx, func(tx pgx.Tx) error { return deleteUserSessions(ctx, tx, userID, keep) })
+// DeleteUserSessions deletes the user's sessions but keep (nil: all) and,
+// if there were any, writes e, in one transaction.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string, keep *[32]byte, e *skillett.Event) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		n, err := deleteUserSessions(ctx, tx, userID, keep)
+		if err != nil || n == 0 {
+			return err
+		}
+		return insertEvent(ctx, tx, about(e, userID, ""))
+	})
 	return wrap("delete user sessions", err)
 }
 
-func deleteUserSessions(ctx context.Context, tx pgx.Tx, userID string, keep *[32]byte) error {
+// deleteUserSessions deletes the user's sessions but keep (nil: all) and
+// returns how many it deleted.
+func deleteUserSessions(ctx context.Context, tx pgx.Tx, userID string, keep *[32]byte) (int64, error) {
 	var except [32]byte // no token hashes to all zeros
 	if keep != nil {
 		except = *keep
 	}
-	_, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, except[:])
-	return err
+	tag, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, userID, except[:])
+	return tag.RowsAffected(), err
 }

@@ -22,7 +22,9 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) (*ski
 	if err != nil {
 		return nil, err
 	}
-	if err := s.store.SetUserPassword(ctx, u.ID, hashPassword(password, s.cfg.Password), nil); err != nil {
+	e := skillett.NewEvent(ctx, skillett.EventUserPasswordChange, s.now())
+	e.Data = map[string]any{"all_sessions": true}
+	if err := s.store.SetUserPassword(ctx, u.ID, hashPassword(password, s.cfg.Password), nil, e); err != nil {
 		return nil, err
 	}
 	return u, nil
@@ -46,7 +48,9 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, newPasswor
 		return err
 	}
 	keep := sha256.Sum256([]byte(token))
-	return s.store.SetUserPassword(ctx, p.User.ID, hashPassword(newPassword, s.cfg.Password), &keep)
+	e := skillett.NewEvent(sessionActor(ctx), skillett.EventUserPasswordChange, s.now())
+	e.Data = map[string]any{"all_sessions": false}
+	return s.store.SetUserPassword(ctx, p.User.ID, hashPassword(newPassword, s.cfg.Password), &keep, e)
 }
 
 // LogoutEverywhere ends every session of the user of the session token,
@@ -56,5 +60,15 @@ func (s *Service) LogoutEverywhere(ctx context.Context, token string) error {
 	if err != nil {
 		return err
 	}
-	return s.store.DeleteUserSessions(ctx, p.User.ID, nil)
+	e := skillett.NewEvent(sessionActor(ctx), skillett.EventUserLoggedOut, s.now())
+	e.Data = map[string]any{"all_sessions": true}
+	return s.store.DeleteUserSessions(ctx, p.User.ID, nil, e)
+}
+
+// sessionActor returns ctx with its actor made the session: whoever holds
+// a session's token acts as the session, wherever the request came from.
+func sessionActor(ctx context.Context) context.Context {
+	a := skillett.ActorFrom(ctx)
+	a.Type, a.ID = skillett.ActorSession, ""
+	return skillett.WithActor(ctx, a)
 }

@@ -141,10 +141,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	// Whoever holds the session's token acts as the session.
-	a := skillett.ActorFrom(ctx)
-	a.Type, a.ID = skillett.ActorSession, ""
-	e := skillett.NewEvent(skillett.WithActor(ctx, a), skillett.EventUserLoggedOut, s.now())
+	e := skillett.NewEvent(sessionActor(ctx), skillett.EventUserLoggedOut, s.now())
 	return s.store.DeleteSession(ctx, sha256.Sum256([]byte(token)), e)
 }
 

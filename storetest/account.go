@@ -35,7 +35,7 @@ func (s suite) setUserPassword(t *testing.T) {
 		for _, sess := range []*skillett.Session{mine, current, others} {
 			wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
 		}
-		wantCode(t, "SetUserPassword", st.SetUserPassword(t.Context(), u.ID, "$argon2id$new", &current.TokenHash), "")
+		wantCode(t, "SetUserPassword", st.SetUserPassword(t.Context(), u.ID, "$argon2id$new", &current.TokenHash, nil), "")
 		got, err := st.UserByEmail(t.Context(), u.Email)
 		wantCode(t, "UserByEmail", err, "")
 		if got.PasswordHash != "$argon2id$new" {
@@ -53,13 +53,13 @@ func (s suite) setUserPassword(t *testing.T) {
 		u := MustCreateUser(t, st, "ada@example.com", skillett.PlanFree)
 		sess := newSession(u.ID, "t1")
 		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
-		wantCode(t, "SetUserPassword", st.SetUserPassword(t.Context(), u.ID, "$argon2id$new", nil), "")
+		wantCode(t, "SetUserPassword", st.SetUserPassword(t.Context(), u.ID, "$argon2id$new", nil, nil), "")
 		_, _, err := st.SessionUser(t.Context(), sess.TokenHash, T0.Add(time.Hour))
 		wantCode(t, "SessionUser", err, skillett.ENOTFOUND)
 	})
 	t.Run("ErrNotFound", func(t *testing.T) {
 		st := s.open(t)
-		wantCode(t, "SetUserPassword(unknown user)", st.SetUserPassword(t.Context(), "usr_nope", "$x", nil), skillett.ENOTFOUND)
+		wantCode(t, "SetUserPassword(unknown user)", st.SetUserPassword(t.Context(), "usr_nope", "$x", nil, nil), skillett.ENOTFOUND)
 	})
 }
 
@@ -71,12 +71,12 @@ func (s suite) deleteUserSessions(t *testing.T) {
 	for _, sess := range []*skillett.Session{s1, s2, s3} {
 		wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
 	}
-	wantCode(t, "DeleteUserSessions(keep s2)", st.DeleteUserSessions(t.Context(), u.ID, &s2.TokenHash), "")
+	wantCode(t, "DeleteUserSessions(keep s2)", st.DeleteUserSessions(t.Context(), u.ID, &s2.TokenHash, nil), "")
 	_, _, err := st.SessionUser(t.Context(), s1.TokenHash, T0)
 	wantCode(t, "SessionUser(s1)", err, skillett.ENOTFOUND)
 	_, _, err = st.SessionUser(t.Context(), s2.TokenHash, T0)
 	wantCode(t, "SessionUser(kept s2)", err, "")
-	wantCode(t, "DeleteUserSessions(all)", st.DeleteUserSessions(t.Context(), u.ID, nil), "")
+	wantCode(t, "DeleteUserSessions(all)", st.DeleteUserSessions(t.Context(), u.ID, nil, nil), "")
 	_, _, err = st.SessionUser(t.Context(), s2.TokenHash, T0)
 	wantCode(t, "SessionUser(s2)", err, skillett.ENOTFOUND)
 	_, _, err = st.SessionUser(t.Context(), s3.TokenHash, T0)

@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("ListUsers", s.listUsers)
 	t.Run("SetUserPassword", s.setUserPassword)
 	t.Run("DeleteUserSessions", s.deleteUserSessions)
+	t.Run("AccountAudit", s.accountAudit)
 	t.Run("ReserveLoginAttempt", s.reserveLoginAttempt)
 	t.Run("CreateKey", s.createKey)
 	t.Run("ListKeys", s.listKeys)

@@ -13,6 +13,7 @@ func TestAudit(t *testing.T) {
 	mustCLI(t, "", "migrate", "--db", db)
 	mustCLI(t, "", "users", "create", "--db", db, "--email", "a@example.com")
 	mustCLI(t, "", "users", "set-plan", "--db", db, "--email", "a@example.com", "--plan", "pro")
+	mustCLI(t, "an operator's passphrase\n", "users", "set-password", "--db", db, "--email", "a@example.com", "--password-stdin")
 	k := decodeJSON(t, mustCLI(t, "", "keys", "create", "--db", db, "--email", "a@example.com", "--name", "ci"))
 	id := k["api_key"].(map[string]any)["id"].(string)
 	mustCLI(t, "", "keys", "revoke", "--db", db, "--email", "a@example.com", id)
@@ -30,7 +31,7 @@ func TestAudit(t *testing.T) {
 			t.Errorf("audit: %s: got actor %v ip %v user_agent %v, want the CLI with null ip and user agent", e["type"], a, e["ip"], e["user_agent"])
 		}
 	}
-	if got := strings.Join(types, ","); got != "key.revoked,key.created,user.plan_changed,user.signed_up" {
+	if got := strings.Join(types, ","); got != "key.revoked,key.created,user.password_changed,user.plan_changed,user.signed_up" {
 		t.Errorf("audit: got %s", got)
 	}
 	if out := mustCLI(t, "", "audit", "--db", db, "--email", "a@example.com", "--limit", "1"); strings.Count(out, "\n") != 1 || !strings.Contains(out, "key.revoked") {
