@@ -61,4 +61,8 @@ type UsageStore interface {
 	// UsageTotals returns, for each of userID's keys with uses in the days
 	// from..to, the sum of their counts over those days.
 	UsageTotals(ctx context.Context, userID string, from, to time.Time) (map[string]UsageCounts, error)
+	// DeleteUsageBefore deletes at most limit of the rows of days before
+	// the UTC day of t, oldest first, and returns how many it deleted;
+	// callers repeat it so that no statement holds locks for long.
+	DeleteUsageBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }

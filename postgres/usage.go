@@ -96,3 +96,16 @@ func (s *Store) UsageTotals(ctx context.Context, userID string, from, to time.Ti
 	}
 	return out, wrap("usage totals", rows.Err())
 }
+
+// DeleteUsageBefore deletes at most limit rows of days before t's UTC day,
+// oldest first, in one statement (key_usage_day finds them). It skips rows
+// a flush holds, rather than wait for it: they go in the next batch or run.
+func (s *Store) DeleteUsageBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM key_usage WHERE (key_id, day) IN (
+		SELECT key_id, day FROM key_usage WHERE day < $1::date ORDER BY day LIMIT $2
+		FOR UPDATE SKIP LOCKED)`, t.UTC().Format(dayLayout), limit)
+	if err != nil {
+		return 0, wrap("delete usage", err)
+	}
+	return int(tag.RowsAffected()), nil
+}

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/apikey"
@@ -99,46 +98,4 @@ func (s *Service) ReportLeaks(ctx context.Context, reports []LeakReport) ([]bool
 	}
 	s.verifier.forget(func(p *skillett.Principal) bool { return slices.Contains(hashes, p.Key.Hash) })
 	return ours, nil
-}
-
-// DefaultAuditRetention is how long events are kept unless configured.
-const DefaultAuditRetention = 365 * 24 * time.Hour
-
-// auditDeleteBatch is how many events one retention statement deletes: a
-// few milliseconds of work, so that writers of new events never wait long.
-const auditDeleteBatch = 1000
-
-// PruneAuditLog deletes the events older than the retention period at
-// now, in batches, and returns how many it deleted.
-func (s *Service) PruneAuditLog(ctx context.Context) (int, error) {
-	if s.cfg.AuditRetention < 0 {
-		return 0, nil
-	}
-	cutoff := s.now().Add(-s.cfg.AuditRetention)
-	total := 0
-	for {
-		n, err := s.store.DeleteEventsBefore(ctx, cutoff, auditDeleteBatch)
-		total += n
-		if err != nil || n < auditDeleteBatch {
-			return total, err
-		}
-	}
-}
-
-// pruneAuditLog runs PruneAuditLog every interval until ctx ends.
-func (s *Service) pruneAuditLog(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		if n, err := s.PruneAuditLog(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("pruning the audit log failed", "err", err, "deleted", n)
-		} else if n > 0 {
-			s.log.Info("pruned the audit log", "deleted", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -69,7 +69,8 @@ type Config struct {
 	Limiter ratelimit.Limiter
 	// AuditRetention is how long audit events are kept (default
 	// DefaultAuditRetention; negative: forever); AuditPruneInterval how
-	// often older ones are deleted (default 1 hour).
+	// often older ones are deleted (default 1 hour), and with them the
+	// usage counts of days no reader asks for (see PruneUsage).
 	AuditRetention     time.Duration
 	AuditPruneInterval time.Duration
 	// AddressLimits, if set, bounds per client address (the address in
@@ -159,7 +160,7 @@ func (s *Service) Start(ctx context.Context) error {
 	ctx, s.stop = context.WithCancel(context.WithoutCancel(ctx))
 	s.wg.Go(func() { s.verifier.changes.follow(ctx) })
 	s.wg.Go(func() { s.usage.run(ctx, s.cfg.UsageFlushInterval) })
-	s.wg.Go(func() { s.pruneAuditLog(ctx, s.cfg.AuditPruneInterval) })
+	s.wg.Go(func() { s.prune(ctx, s.cfg.AuditPruneInterval) })
 	return nil
 }
 

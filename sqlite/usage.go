@@ -90,3 +90,19 @@ func (s *Store) UsageTotals(ctx context.Context, userID string, from, to time.Ti
 	}
 	return out, wrap("usage totals", rows.Err())
 }
+
+// DeleteUsageBefore deletes at most limit rows of days before t's UTC day,
+// oldest first, in one short write transaction (key_usage_day finds them).
+func (s *Store) DeleteUsageBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	var n int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM key_usage WHERE (key_id, day) IN (
+			SELECT key_id, day FROM key_usage WHERE day < ? ORDER BY day LIMIT ?)`, t.UTC().Format(dayLayout), limit)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), wrap("delete usage", err)
+}

@@ -91,6 +91,7 @@ func Run(t *testing.T, open func(t *testing.T) skillett.Store) {
 	t.Run("TouchKeys", s.touchKeys)
 	t.Run("Changes", s.changes)
 	t.Run("Usage", s.usage)
+	t.Run("UsageRetention", s.usageRetention)
 	t.Run("KeyByID", s.keyByID)
 	t.Run("KeyAttributes", s.keyAttributes)
 	t.Run("UpdateKey", s.updateKey)
