@@ -9,43 +9,6 @@ import (
 	"github.com/skillett/skillett/service"
 )
 
-type actorJSON struct {
-	Type string  `json:"type"`
-	ID   *string `json:"id"`
-}
-
-type eventJSON struct {
-	ID        string         `json:"id"`
-	Type      string         `json:"type"`
-	CreatedAt string         `json:"created_at"`
-	Actor     actorJSON      `json:"actor"`
-	IP        *string        `json:"ip"`
-	UserAgent *string        `json:"user_agent"`
-	KeyID     *string        `json:"key_id"`
-	Data      map[string]any `json:"data"`
-}
-
-type auditLogJSON struct {
-	Events     []eventJSON `json:"events"`
-	NextCursor *string     `json:"next_cursor"`
-}
-
-// EventJSON is an audit event as GET /audit-log and `skillett audit` show it.
-func EventJSON(e *skillett.Event) any { return newEventJSON(e) }
-
-func newEventJSON(e *skillett.Event) eventJSON {
-	data := e.Data
-	if data == nil {
-		data = map[string]any{}
-	}
-	return eventJSON{
-		ID: e.ID, Type: e.Type, CreatedAt: timestamp(e.CreatedAt),
-		Actor: actorJSON{Type: e.Actor.Type, ID: optString(e.Actor.ID)},
-		IP:    optString(e.Actor.IP), UserAgent: optString(e.Actor.UserAgent),
-		KeyID: optString(e.KeyID), Data: data,
-	}
-}
-
 func handleAuditLog(svc *service.Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := keyauth.PrincipalFrom(r.Context())
@@ -69,10 +32,6 @@ func handleAuditLog(svc *service.Service) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		out := auditLogJSON{Events: make([]eventJSON, len(events)), NextCursor: optString(next)}
-		for i, e := range events {
-			out.Events[i] = newEventJSON(e)
-		}
-		encode(w, http.StatusOK, out)
+		encode(w, http.StatusOK, NewAuditLog(events, next))
 	})
 }

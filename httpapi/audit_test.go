@@ -18,9 +18,9 @@ import (
 
 // auditLog walks the whole log of auth through GET /audit-log by pages of
 // limit.
-func (e *env) auditLog(auth hdr, limit int) []map[string]any {
+func (e *env) auditLog(auth hdr, limit int) []httpapi.AuditEvent {
 	e.t.Helper()
-	var out []map[string]any
+	var out []httpapi.AuditEvent
 	cursor := ""
 	for range 100 {
 		path := "/audit-log?limit=" + itoa(limit)
@@ -29,15 +29,12 @@ func (e *env) auditLog(auth hdr, limit int) []map[string]any {
 		}
 		r := e.do("GET", path, nil, auth)
 		r.expectStatus(e.t, http.StatusOK)
-		events, _ := r.json["events"].([]any)
-		for _, ev := range events {
-			out = append(out, ev.(map[string]any))
-		}
-		next, _ := r.json["next_cursor"].(string)
-		if next == "" {
+		page := decodeAs[httpapi.AuditLog](e.t, r)
+		out = append(out, page.Events...)
+		if page.NextCursor == nil || *page.NextCursor == "" {
 			return out
 		}
-		cursor = next
+		cursor = *page.NextCursor
 	}
 	e.t.Fatal("audit log: more than 100 pages")
 	return nil
@@ -58,21 +55,21 @@ func TestAuditLog(t *testing.T) {
 	events := e.auditLog(session(token), 50)
 	var types []string
 	for _, ev := range events {
-		types = append(types, ev["type"].(string))
+		types = append(types, ev.Type)
 	}
 	want := []string{skillett.EventKeyRevoked, skillett.EventKeyCreated, skillett.EventUserLoginFail, skillett.EventUserSignedUp}
 	if !slices.Equal(types, want) {
 		t.Fatalf("types: got %v, want %v", types, want)
 	}
 	revoked, created, failed := events[0], events[1], events[2]
-	if a := revoked["actor"].(map[string]any); a["type"] != "api_key" || a["id"] != id || revoked["key_id"] != id || revoked["ip"] != "127.0.0.1" {
-		t.Errorf("key.revoked: got actor %v key_id %v ip %v, want api_key %s, key %s, 127.0.0.1", a, revoked["key_id"], revoked["ip"], id, id)
+	if a := revoked.Actor; a.Type != "api_key" || val(a.ID) != id || val(revoked.KeyID) != id || val(revoked.IP) != "127.0.0.1" {
+		t.Errorf("key.revoked: got actor %s %v key_id %v ip %v, want api_key %s, key %s, 127.0.0.1", a.Type, val(a.ID), val(revoked.KeyID), val(revoked.IP), id, id)
 	}
-	if a := created["actor"].(map[string]any); a["type"] != "session" || a["id"] != nil {
-		t.Errorf("key.created: got actor %v, want session with null id", a)
+	if a := created.Actor; a.Type != "session" || a.ID != nil {
+		t.Errorf("key.created: got actor %s %v, want session with null id", a.Type, val(a.ID))
 	}
-	if a := failed["actor"].(map[string]any); a["type"] != "anonymous" || failed["user_agent"] != "audit-test/1" || failed["key_id"] != nil {
-		t.Errorf("user.login_failed: got actor %v user_agent %v key_id %v", a, failed["user_agent"], failed["key_id"])
+	if a := failed.Actor; a.Type != "anonymous" || val(failed.UserAgent) != "audit-test/1" || failed.KeyID != nil {
+		t.Errorf("user.login_failed: got actor %s %v user_agent %v key_id %v", a.Type, val(a.ID), val(failed.UserAgent), val(failed.KeyID))
 	}
 	if got := e.auditLog(session(token), 1); len(got) != len(events) {
 		t.Errorf("paged by 1: got %d events, want %d", len(got), len(events))
@@ -80,7 +77,7 @@ func TestAuditLog(t *testing.T) {
 
 	t.Run("OnlyOwnEvents", func(t *testing.T) {
 		other := e.signup("bob@example.com")
-		if got := e.auditLog(session(other), 50); len(got) != 1 || got[0]["type"] != skillett.EventUserSignedUp {
+		if got := e.auditLog(session(other), 50); len(got) != 1 || got[0].Type != skillett.EventUserSignedUp {
 			t.Fatalf("another user's log: got %v, want only their sign-up", got)
 		}
 	})
@@ -118,7 +115,7 @@ func TestAuditNoSecrets(t *testing.T) {
 	e.do("PATCH", "/api-keys/"+rolledID, map[string]any{"name": "renamed"}, bearer(rolled)).expectStatus(t, http.StatusOK)
 	roll := e.do("POST", "/api-keys/"+rolledID+"/roll", map[string]any{"grace_period_seconds": 60}, session(token))
 	roll.expectStatus(t, http.StatusCreated)
-	newFull, _ := roll.json["full_key"].(string)
+	newFull := decodeAs[httpapi.RollKeyResponse](t, roll).FullKey
 	_, leaked := e.createKey(session(token), map[string]any{"name": "leaked"})
 	if _, err := e.Service.ReportLeaks(t.Context(), []service.LeakReport{{Token: leaked, Source: "content", URL: "https://github.com/acme/app"}}); err != nil {
 		t.Fatal(err)
@@ -149,7 +146,7 @@ func TestAuditNoSecrets(t *testing.T) {
 	var all strings.Builder
 	for _, ev := range events {
 		seen[ev.Type] = true
-		b, err := json.Marshal(httpapi.EventJSON(ev))
+		b, err := json.Marshal(httpapi.NewAuditEvent(ev))
 		if err != nil {
 			t.Fatal(err)
 		}

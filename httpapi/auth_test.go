@@ -16,9 +16,10 @@ func TestSignup(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		r := e.do("POST", "/auth/signup", map[string]string{"email": "New@Example.com", "password": "a decent passphrase"})
 		r.expectStatus(t, http.StatusCreated)
-		if r.json["email"] != "new@example.com" || r.json["plan"] != "free" || len(r.json) != 4 {
+		if u := decodeAs[httpapi.User](t, r); u.Email != "new@example.com" || u.Plan != "free" {
 			t.Errorf("got %s", r.body)
 		}
+		expectFields(t, "POST /auth/signup", r.body, "id", "email", "plan", "created_at") // raw: a decoded User cannot tell a missing member
 		c := r.header.Get("Set-Cookie")
 		for _, want := range []string{"skillett_session=", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=604800"} {
 			if !strings.Contains(c, want) {
@@ -67,7 +68,7 @@ func TestLogin(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		r := e.do("POST", "/auth/login", ok)
 		r.expectStatus(t, http.StatusOK)
-		if r.json["email"] != "a@example.com" || !strings.Contains(r.header.Get("Set-Cookie"), "skillett_session=") {
+		if decodeAs[httpapi.User](t, r).Email != "a@example.com" || !strings.Contains(r.header.Get("Set-Cookie"), "skillett_session=") {
 			t.Errorf("got %s, Set-Cookie %q", r.body, r.header.Get("Set-Cookie"))
 		}
 	})
@@ -76,8 +77,8 @@ func TestLogin(t *testing.T) {
 		wrong.expectError(t, 401, "unauthorized")
 		unknown := e.do("POST", "/auth/login", map[string]string{"email": "nobody@example.com", "password": "wrong password"})
 		unknown.expectError(t, 401, "unauthorized")
-		if wrong.json["message"] != unknown.json["message"] {
-			t.Errorf("messages differ: %v vs %v", wrong.json["message"], unknown.json["message"])
+		if w, u := decodeAs[httpapi.ErrorBody](t, wrong).Message, decodeAs[httpapi.ErrorBody](t, unknown).Message; w != u {
+			t.Errorf("messages differ: %v vs %v", w, u)
 		}
 	})
 	t.Run("ErrRateLimited", func(t *testing.T) {
@@ -118,9 +119,12 @@ func TestMe(t *testing.T) {
 	token := e.user("a@example.com", skillett.PlanPro)
 	r := e.do("GET", "/me", nil, session(token))
 	r.expectStatus(t, http.StatusOK)
-	if r.json["plan"] != "pro" || r.json["auth"].(map[string]any)["method"] != "session" || len(r.json["auth"].(map[string]any)) != 1 {
+	if me := decodeAs[httpapi.Me](t, r); me.Plan != "pro" || me.Auth.Method != "session" {
 		t.Errorf("got %s", r.body)
 	}
+	// A session's auth has its method alone: no key_id, no scopes, which a
+	// decoded Auth cannot tell from empty ones.
+	expectFields(t, "GET /me auth", members(t, "GET /me", r.body)["auth"], "method")
 	_, full := e.createKey(session(token), map[string]any{"name": "k"})
 
 	t.Run("BearerSchemeAnyCase", func(t *testing.T) {

@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -55,8 +56,6 @@ type resp struct {
 	status int
 	header http.Header
 	body   []byte
-	json   map[string]any
-	list   []any
 }
 
 type hdr map[string]string
@@ -104,10 +103,66 @@ func (e *env) do(method, path string, body any, headers ...hdr) *resp {
 	if r.body, err = io.ReadAll(res.Body); err != nil {
 		e.t.Fatal(err)
 	}
-	if json.Unmarshal(r.body, &r.json) != nil {
-		json.Unmarshal(r.body, &r.list)
-	}
 	return r
+}
+
+// decodeAs decodes r's body into a T. A body that is not a T, or that has
+// a member T does not know, fails t.
+func decodeAs[T any](t *testing.T, r *resp) T {
+	t.Helper()
+	var v T
+	if err := decodeStrict(r.body, &v); err != nil {
+		t.Fatalf("%s: body %s does not decode as %T: %v", r.desc, r.body, v, err)
+	}
+	return v
+}
+
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return err
+	}
+	if dec.More() {
+		return errors.New("more than one JSON value")
+	}
+	return nil
+}
+
+// members is the JSON object data as its members, left raw. Decoding into
+// a wire type cannot tell a member that is absent from one that is null,
+// nor count the members: the checks of which members an object has use
+// this instead.
+func members(t *testing.T, what string, data []byte) map[string]json.RawMessage {
+	t.Helper()
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(data, &m); err != nil || m == nil {
+		t.Fatalf("%s: %s is not a JSON object: %v", what, data, err)
+	}
+	return m
+}
+
+// expectFields checks that the JSON object data has exactly these members.
+func expectFields(t *testing.T, what string, data []byte, fields ...string) {
+	t.Helper()
+	m := members(t, what, data)
+	if len(m) != len(fields) {
+		t.Errorf("%s: got %d fields in %s, want %v", what, len(m), data, fields)
+	}
+	for _, f := range fields {
+		if _, ok := m[f]; !ok {
+			t.Errorf("%s: no field %q in %s", what, f, data)
+		}
+	}
+}
+
+// val is *p, or nil for a nil p: a member that may be null, to compare
+// and print as the JSON has it.
+func val[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func (r *resp) expectStatus(t *testing.T, want int) {
@@ -121,7 +176,8 @@ func (r *resp) expectStatus(t *testing.T, want int) {
 // WWW-Authenticate.
 func (r *resp) expectError(t *testing.T, status int, code string) {
 	t.Helper()
-	if r.status != status || r.json["error"] != code || r.json["message"] == "" || r.json["message"] == nil {
+	var b httpapi.ErrorBody
+	if err := decodeStrict(r.body, &b); err != nil || r.status != status || b.Error != code || b.Message == "" {
 		t.Fatalf("%s: got %d %s, want %d with error %q and a message", r.desc, r.status, r.body, status, code)
 	}
 	if status == http.StatusUnauthorized && r.header.Get("WWW-Authenticate") != `Bearer realm="skillett"` {
@@ -160,22 +216,17 @@ func (e *env) createKey(auth hdr, body any) (id, full string) {
 	e.t.Helper()
 	r := e.do("POST", "/api-keys", body, auth)
 	r.expectStatus(e.t, http.StatusCreated)
-	k, _ := r.json["api_key"].(map[string]any)
-	id, _ = k["id"].(string)
-	full, _ = r.json["full_key"].(string)
+	c := decodeAs[httpapi.CreateKeyResponse](e.t, r)
+	id, full = c.APIKey.ID, c.FullKey
 	if id == "" || full == "" {
 		e.t.Fatalf("create key: no id or full_key in %s", r.body)
 	}
 	return id, full
 }
 
-func (e *env) listKeys(auth hdr) []map[string]any {
+func (e *env) listKeys(auth hdr) []httpapi.ListedKey {
 	e.t.Helper()
 	r := e.do("GET", "/api-keys", nil, auth)
 	r.expectStatus(e.t, http.StatusOK)
-	out := make([]map[string]any, len(r.list))
-	for i, v := range r.list {
-		out[i] = v.(map[string]any)
-	}
-	return out
+	return decodeAs[[]httpapi.ListedKey](e.t, r)
 }

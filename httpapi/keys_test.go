@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
 )
 
 var (
@@ -28,15 +30,17 @@ func TestCreateKey(t *testing.T) {
 		if got := r.header.Get("Cache-Control"); got != "no-store" {
 			t.Errorf("Cache-Control: got %q, want no-store", got)
 		}
-		k := r.json["api_key"].(map[string]any)
-		full := r.json["full_key"].(string)
-		if len(k) != 6 || len(r.json) != 2 {
-			t.Errorf("got fields %v and %v, want exactly the page's", r.json, k)
+		// Exactly the page's members: counted on the raw object, as a
+		// decoded CreateKeyResponse cannot tell a missing member.
+		expectFields(t, "POST /api-keys", r.body, "api_key", "full_key")
+		expectFields(t, "POST /api-keys api_key", members(t, "POST /api-keys", r.body)["api_key"],
+			"id", "name", "key_prefix", "scopes", "expires_at", "created_at")
+		c := decodeAs[httpapi.CreateKeyResponse](t, r)
+		k, full := c.APIKey, c.FullKey
+		if !fullKeyRE.MatchString(full) || k.KeyPrefix != full[:11] || !keyIDRE.MatchString(k.ID) {
+			t.Errorf("got full_key %q, key_prefix %v, id %v", full, k.KeyPrefix, k.ID)
 		}
-		if !fullKeyRE.MatchString(full) || k["key_prefix"] != full[:11] || !keyIDRE.MatchString(k["id"].(string)) {
-			t.Errorf("got full_key %q, key_prefix %v, id %v", full, k["key_prefix"], k["id"])
-		}
-		if k["name"] != "Production" || fmt.Sprint(k["scopes"]) != "[*]" || k["expires_at"] != nil || k["created_at"] != "2026-04-08T10:00:00Z" {
+		if k.Name != "Production" || fmt.Sprint(k.Scopes) != "[*]" || k.ExpiresAt != nil || k.CreatedAt != "2026-04-08T10:00:00Z" {
 			t.Errorf("got %s", r.body)
 		}
 	})
@@ -56,14 +60,14 @@ func TestCreateKeyScopesAndExpiry(t *testing.T) {
 	auth := session(e.user("a@example.com", skillett.PlanPro))
 	r := e.do("POST", "/api-keys", map[string]any{"name": "gh", "scopes": []string{"github", "slack_2"}, "expires_at": "2026-04-08T12:30:00+02:00"}, auth)
 	r.expectStatus(t, http.StatusCreated)
-	k := r.json["api_key"].(map[string]any)
-	if fmt.Sprint(k["scopes"]) != "[github slack_2]" || k["expires_at"] != "2026-04-08T10:30:00Z" {
-		t.Errorf("got scopes %v, expires_at %v; want [github slack_2], 2026-04-08T10:30:00Z", k["scopes"], k["expires_at"])
+	k := decodeAs[httpapi.CreateKeyResponse](t, r).APIKey
+	if fmt.Sprint(k.Scopes) != "[github slack_2]" || val(k.ExpiresAt) != "2026-04-08T10:30:00Z" {
+		t.Errorf("got scopes %v, expires_at %v; want [github slack_2], 2026-04-08T10:30:00Z", k.Scopes, val(k.ExpiresAt))
 	}
 	// Any lead is enough, even one second; fractions are cut to the second.
 	r = e.do("POST", "/api-keys", map[string]any{"name": "soon", "expires_at": "2026-04-08T10:00:01.9Z"}, auth)
 	r.expectStatus(t, http.StatusCreated)
-	if got := r.json["api_key"].(map[string]any)["expires_at"]; got != "2026-04-08T10:00:01Z" {
+	if got := val(decodeAs[httpapi.CreateKeyResponse](t, r).APIKey.ExpiresAt); got != "2026-04-08T10:00:01Z" {
 		t.Errorf("expires_at: got %v, want 2026-04-08T10:00:01Z", got)
 	}
 	r = e.do("POST", "/api-keys", map[string]any{"name": "never", "expires_at": nil}, auth)
@@ -171,20 +175,24 @@ func TestListKeys(t *testing.T) {
 	e.do("DELETE", "/api-keys/"+ids[0], nil, auth).expectStatus(t, http.StatusNoContent)
 
 	t.Run("OK", func(t *testing.T) {
-		list := e.listKeys(auth)
+		r := e.do("GET", "/api-keys", nil, auth)
+		r.expectStatus(t, http.StatusOK)
+		list := decodeAs[[]httpapi.ListedKey](t, r)
 		var got []string
 		for _, k := range list {
-			got = append(got, k["id"].(string))
-			if len(k) != 8 {
-				t.Errorf("got fields %v, want the page's eight", k)
-			}
+			got = append(got, k.ID)
+		}
+		// The page's eight members: counted on the raw objects, as a
+		// decoded ListedKey cannot tell a missing member.
+		for _, k := range decodeAs[[]json.RawMessage](t, r) {
+			expectFields(t, "GET /api-keys item", k, "id", "name", "key_prefix", "scopes", "last_used_at", "expires_at", "revoked_at", "created_at")
 		}
 		// Newest first; within one second, the later-created first.
 		if want := []string{ids[2], ids[1], ids[0]}; !slices.Equal(got, want) {
 			t.Errorf("order: got %v, want %v", got, want)
 		}
-		if list[2]["revoked_at"] != "2026-04-08T10:00:01Z" || list[0]["revoked_at"] != nil {
-			t.Errorf("revoked_at: got %v and %v", list[2]["revoked_at"], list[0]["revoked_at"])
+		if val(list[2].RevokedAt) != "2026-04-08T10:00:01Z" || list[0].RevokedAt != nil {
+			t.Errorf("revoked_at: got %v and %v", val(list[2].RevokedAt), val(list[0].RevokedAt))
 		}
 	})
 	t.Run("OtherUsersKeysHidden", func(t *testing.T) {
@@ -211,10 +219,10 @@ func TestRevokeKey(t *testing.T) {
 		e.do("GET", "/me", nil, bearer(fullB)).expectError(t, http.StatusUnauthorized, "unauthorized")
 	})
 	t.Run("Idempotent", func(t *testing.T) {
-		first := e.listKeys(auth)[0]["revoked_at"]
+		first := val(e.listKeys(auth)[0].RevokedAt)
 		e.Clock.Advance(time.Minute)
 		e.do("DELETE", "/api-keys/"+idB, nil, auth).expectStatus(t, http.StatusNoContent)
-		if again := e.listKeys(auth)[0]["revoked_at"]; again != first {
+		if again := val(e.listKeys(auth)[0].RevokedAt); again != first {
 			t.Errorf("revoked_at after a second revoke: got %v, want %v", again, first)
 		}
 	})
@@ -227,7 +235,7 @@ func TestRevokeKey(t *testing.T) {
 	})
 	t.Run("ErrUnauthorized", func(t *testing.T) {
 		e.do("DELETE", "/api-keys/"+idA, nil, bearer(fullB)).expectError(t, http.StatusUnauthorized, "unauthorized")
-		if e.listKeys(auth)[1]["revoked_at"] != nil {
+		if e.listKeys(auth)[1].RevokedAt != nil {
 			t.Error("a refused revoke changed the key")
 		}
 	})
@@ -247,9 +255,9 @@ func TestScopedKey(t *testing.T) {
 	}
 	me := e.do("GET", "/me", nil, bearer(full))
 	me.expectStatus(t, http.StatusOK)
-	a := me.json["auth"].(map[string]any)
-	if a["method"] != "api_key" || a["key_id"] != id || fmt.Sprint(a["scopes"]) != "[github]" {
-		t.Errorf("GET /me auth: got %v", a)
+	a := decodeAs[httpapi.Me](t, me).Auth
+	if a.Method != "api_key" || a.KeyID != id || fmt.Sprint(a.Scopes) != "[github]" {
+		t.Errorf("GET /me auth: got %+v", a)
 	}
 	if n := len(e.listKeys(auth)); n != 1 {
 		t.Errorf("keys: got %d, want 1", n)
@@ -267,8 +275,8 @@ func TestExpiry(t *testing.T) {
 	e.Clock.Advance(time.Second)
 	r := e.do("GET", "/me", nil, bearer(full))
 	r.expectError(t, http.StatusUnauthorized, "unauthorized")
-	if r.json["message"] != "The API key has expired." {
-		t.Errorf("message: got %v", r.json["message"])
+	if msg := decodeAs[httpapi.ErrorBody](t, r).Message; msg != "The API key has expired." {
+		t.Errorf("message: got %v", msg)
 	}
 	e.createKey(auth, map[string]any{"name": "replacement"})
 }
@@ -277,7 +285,7 @@ func TestLastUsed(t *testing.T) {
 	e := newEnv(t)
 	auth := session(e.user("a@example.com", skillett.PlanFree))
 	_, full := e.createKey(auth, map[string]any{"name": "k"})
-	if got := e.listKeys(auth)[0]["last_used_at"]; got != nil {
+	if got := val(e.listKeys(auth)[0].LastUsedAt); got != nil {
 		t.Fatalf("a new key's last_used_at: got %v, want null", got)
 	}
 	e.Clock.Advance(5 * time.Second)
@@ -285,7 +293,7 @@ func TestLastUsed(t *testing.T) {
 	if err := e.Service.FlushUsage(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if got := e.listKeys(bearer(full))[0]["last_used_at"]; got != "2026-04-08T10:00:05Z" {
+	if got := val(e.listKeys(bearer(full))[0].LastUsedAt); got != "2026-04-08T10:00:05Z" {
 		t.Errorf("last_used_at: got %v, want 2026-04-08T10:00:05Z", got)
 	}
 }

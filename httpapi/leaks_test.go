@@ -98,8 +98,8 @@ func TestGitHubSecretScanning(t *testing.T) {
 			r := e.do("POST", "/secret-scanning/github", body, g.headers(body))
 			r.expectStatus(t, http.StatusOK)
 			var labels []string
-			for _, l := range r.list {
-				labels = append(labels, l.(map[string]any)["label"].(string))
+			for _, l := range decodeAs[[]secretscan.Label](t, r) {
+				labels = append(labels, l.Label)
 			}
 			if strings.Join(labels, ",") != "true_positive,false_positive,false_positive" {
 				t.Fatalf("labels: got %v", labels)
@@ -112,13 +112,13 @@ func TestGitHubSecretScanning(t *testing.T) {
 			t.Errorf("revocation reason: got %v, %v; want leaked", k, err)
 		}
 		events := e.auditLog(session(token), 50)
-		if events[0]["type"] != skillett.EventKeyLeaked || events[1]["type"] == skillett.EventKeyLeaked {
-			t.Fatalf("events: want exactly one key.leaked on top, got %v then %v", events[0]["type"], events[1]["type"])
+		if events[0].Type != skillett.EventKeyLeaked || events[1].Type == skillett.EventKeyLeaked {
+			t.Fatalf("events: want exactly one key.leaked on top, got %v then %v", events[0].Type, events[1].Type)
 		}
 		ev := events[0]
-		if a := ev["actor"].(map[string]any); a["type"] != "secret_scanning" || ev["key_id"] != leakedID ||
-			ev["data"].(map[string]any)["url"] != "https://github.com/acme/app/blob/main/.env" || ev["data"].(map[string]any)["source"] != "content" {
-			t.Errorf("key.leaked: got %v", ev)
+		if ev.Actor.Type != "secret_scanning" || val(ev.KeyID) != leakedID ||
+			ev.Data["url"] != "https://github.com/acme/app/blob/main/.env" || ev.Data["source"] != "content" {
+			t.Errorf("key.leaked: got %+v", ev)
 		}
 	})
 	t.Run("NotEnabled", func(t *testing.T) {
@@ -141,8 +141,8 @@ func TestPublicRevoke(t *testing.T) {
 	}
 	e.do("GET", "/me", nil, bearer(full)).expectError(t, http.StatusUnauthorized, skillett.EUNAUTHORIZED)
 	ev := e.auditLog(session(token), 1)[0]
-	if ev["type"] != skillett.EventKeyLeaked || ev["key_id"] != id || ev["actor"].(map[string]any)["type"] != "public_report" || ev["ip"] != "127.0.0.1" {
-		t.Errorf("event: got %v", ev)
+	if ev.Type != skillett.EventKeyLeaked || val(ev.KeyID) != id || ev.Actor.Type != "public_report" || val(ev.IP) != "127.0.0.1" {
+		t.Errorf("event: got %+v", ev)
 	}
 	tooMany := make([]string, httpapi.MaxPublicCredentials+1)
 	for i := range tooMany {

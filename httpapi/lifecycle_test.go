@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
 )
 
 // detail does GET /api-keys/{id}.
@@ -20,18 +21,6 @@ func (e *env) detail(auth hdr, id string) *resp {
 var detailFields = []string{"id", "name", "key_prefix", "scopes", "last_used_at", "expires_at", "revoked_at", "created_at",
 	"ip_allowlist", "rate_limit", "replaced_by", "revocation_reason"}
 
-func expectFields(t *testing.T, what string, m map[string]any, fields ...string) {
-	t.Helper()
-	if len(m) != len(fields) {
-		t.Errorf("%s: got %d fields %v, want %v", what, len(m), m, fields)
-	}
-	for _, f := range fields {
-		if _, ok := m[f]; !ok {
-			t.Errorf("%s: no field %q in %v", what, f, m)
-		}
-	}
-}
-
 func TestKeyDetail(t *testing.T) {
 	e := newEnv(t)
 	auth := session(e.user("a@example.com", skillett.PlanPro))
@@ -41,31 +30,35 @@ func TestKeyDetail(t *testing.T) {
 
 	r := e.detail(auth, id)
 	r.expectStatus(t, http.StatusOK)
-	expectFields(t, "GET /api-keys/{id}", r.json, detailFields...)
-	if got := fmt.Sprint(r.json["ip_allowlist"]); got != "[203.0.113.7/32 10.0.0.0/8 2001:db8::/32 192.0.2.1/32]" {
+	expectFields(t, "GET /api-keys/{id}", r.body, detailFields...) // raw: a decoded KeyDetail cannot tell a missing member
+	d := decodeAs[httpapi.KeyDetail](t, r)
+	if got := fmt.Sprint(d.IPAllowlist); got != "[203.0.113.7/32 10.0.0.0/8 2001:db8::/32 192.0.2.1/32]" {
 		t.Errorf("ip_allowlist: got %s, want normalised prefixes", got)
 	}
-	if got := fmt.Sprint(r.json["rate_limit"]); got != "map[limit:100 window_seconds:60]" {
-		t.Errorf("rate_limit: got %s", got)
+	if got := val(d.RateLimit); got != (httpapi.RateLimit{Limit: 100, WindowSeconds: 60}) {
+		t.Errorf("rate_limit: got %+v", got)
 	}
-	if r.json["replaced_by"] != nil || r.json["revocation_reason"] != nil || r.json["id"] != id {
+	if d.ReplacedBy != nil || d.RevocationReason != nil || d.ID != id {
 		t.Errorf("got %s", r.body)
 	}
-	// The list keeps its eight fields.
-	for _, k := range e.listKeys(auth) {
+	// The list keeps its eight fields: counted on the raw objects, as a
+	// decoded ListedKey cannot show a missing member.
+	list := e.do("GET", "/api-keys", nil, auth)
+	list.expectStatus(t, http.StatusOK)
+	for _, k := range decodeAs[[]json.RawMessage](t, list) {
 		expectFields(t, "GET /api-keys item", k, detailFields[:8]...)
 	}
 
 	plainID, plainFull := e.createKey(auth, map[string]any{"name": "Plain"})
 	r = e.detail(bearer(plainFull), plainID) // any full-access key may read
 	r.expectStatus(t, http.StatusOK)
-	if r.json["ip_allowlist"] != nil || r.json["rate_limit"] != nil {
+	if d := decodeAs[httpapi.KeyDetail](t, r); d.IPAllowlist != nil || d.RateLimit != nil {
 		t.Errorf("plain key: got %s, want null ip_allowlist and rate_limit", r.body)
 	}
 
 	e.do("DELETE", "/api-keys/"+plainID, nil, auth).expectStatus(t, http.StatusNoContent)
-	if r := e.detail(auth, plainID); r.json["revocation_reason"] != "revoked" {
-		t.Errorf("revoked key: got revocation_reason %v, want revoked", r.json["revocation_reason"])
+	if d := decodeAs[httpapi.KeyDetail](t, e.detail(auth, plainID)); val(d.RevocationReason) != "revoked" {
+		t.Errorf("revoked key: got revocation_reason %v, want revoked", val(d.RevocationReason))
 	}
 
 	other := session(e.user("b@example.com", skillett.PlanPro))
@@ -122,19 +115,19 @@ func TestUpdateKey(t *testing.T) {
 
 	r := e.do("PATCH", "/api-keys/"+id, map[string]any{"name": "  New  "}, auth)
 	r.expectStatus(t, http.StatusOK)
-	expectFields(t, "PATCH response", r.json, detailFields...)
-	if r.json["name"] != "New" || r.json["expires_at"] != "2026-04-10T00:00:00Z" {
+	expectFields(t, "PATCH response", r.body, detailFields...) // raw: a decoded KeyDetail cannot tell a missing member
+	if d := decodeAs[httpapi.KeyDetail](t, r); d.Name != "New" || val(d.ExpiresAt) != "2026-04-10T00:00:00Z" {
 		t.Errorf("after renaming: got %s, want the new name and the expiry kept", r.body)
 	}
 	r = e.do("PATCH", "/api-keys/"+id, map[string]any{"expires_at": nil, "ip_allowlist": []string{"127.0.0.1"},
 		"rate_limit": map[string]any{"limit": 5, "window_seconds": 60}}, auth)
 	r.expectStatus(t, http.StatusOK)
-	if r.json["expires_at"] != nil || fmt.Sprint(r.json["ip_allowlist"]) != "[127.0.0.1/32]" || fmt.Sprint(r.json["rate_limit"]) != "map[limit:5 window_seconds:60]" {
+	if d := decodeAs[httpapi.KeyDetail](t, r); d.ExpiresAt != nil || fmt.Sprint(d.IPAllowlist) != "[127.0.0.1/32]" || val(d.RateLimit) != (httpapi.RateLimit{Limit: 5, WindowSeconds: 60}) {
 		t.Errorf("after the second PATCH: got %s", r.body)
 	}
 	r = e.do("PATCH", "/api-keys/"+id, map[string]any{"ip_allowlist": nil, "rate_limit": nil}, auth)
 	r.expectStatus(t, http.StatusOK)
-	if r.json["ip_allowlist"] != nil || r.json["rate_limit"] != nil {
+	if d := decodeAs[httpapi.KeyDetail](t, r); d.IPAllowlist != nil || d.RateLimit != nil {
 		t.Errorf("after clearing: got %s", r.body)
 	}
 
@@ -213,21 +206,23 @@ func TestRollKey(t *testing.T) {
 	if cc := r.header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control: got %q, want no-store", cc)
 	}
-	expectFields(t, "roll response", r.json, "api_key", "full_key", "rolled_key")
-	nk := r.json["api_key"].(map[string]any)
-	rolled := r.json["rolled_key"].(map[string]any)
-	newFull := r.json["full_key"].(string)
-	expectFields(t, "roll response api_key", nk, "id", "name", "key_prefix", "scopes", "expires_at", "created_at")
-	expectFields(t, "roll response rolled_key", rolled, detailFields...)
-	if !fullKeyRE.MatchString(newFull) || newFull == oldFull || nk["key_prefix"] != newFull[:11] || nk["name"] != "Deploy" || fmt.Sprint(nk["scopes"]) != "[github]" {
+	// Exactly these members: counted on the raw objects, as a decoded
+	// RollKeyResponse cannot tell a missing member.
+	expectFields(t, "roll response", r.body, "api_key", "full_key", "rolled_key")
+	raw := members(t, "roll response", r.body)
+	expectFields(t, "roll response api_key", raw["api_key"], "id", "name", "key_prefix", "scopes", "expires_at", "created_at")
+	expectFields(t, "roll response rolled_key", raw["rolled_key"], detailFields...)
+	roll := decodeAs[httpapi.RollKeyResponse](t, r)
+	nk, rolled, newFull := roll.APIKey, roll.RolledKey, roll.FullKey
+	if !fullKeyRE.MatchString(newFull) || newFull == oldFull || nk.KeyPrefix != newFull[:11] || nk.Name != "Deploy" || fmt.Sprint(nk.Scopes) != "[github]" {
 		t.Errorf("new key: got %s", r.body)
 	}
-	if rolled["id"] != oldID || rolled["replaced_by"] != nk["id"] || rolled["expires_at"] != "2026-04-08T11:00:01Z" {
-		t.Errorf("rolled_key: got %v, want replaced_by %v and expires_at now + 1 h to the second", rolled, nk["id"])
+	if rolled.ID != oldID || val(rolled.ReplacedBy) != nk.ID || val(rolled.ExpiresAt) != "2026-04-08T11:00:01Z" {
+		t.Errorf("rolled_key: got %+v, want replaced_by %v and expires_at now + 1 h to the second", rolled, nk.ID)
 	}
-	d := e.detail(auth, nk["id"].(string))
-	if fmt.Sprint(d.json["ip_allowlist"], d.json["rate_limit"]) != "[127.0.0.0/8] map[limit:5 window_seconds:60]" {
-		t.Errorf("new key's attributes: got %s", d.body)
+	d := decodeAs[httpapi.KeyDetail](t, e.detail(auth, nk.ID))
+	if fmt.Sprint(d.IPAllowlist) != "[127.0.0.0/8]" || val(d.RateLimit) != (httpapi.RateLimit{Limit: 5, WindowSeconds: 60}) {
+		t.Errorf("new key's attributes: got ip_allowlist %v, rate_limit %+v", d.IPAllowlist, val(d.RateLimit))
 	}
 
 	// Both keys work during the grace period; the Free user is at its limit.
@@ -242,10 +237,10 @@ func TestRollKey(t *testing.T) {
 	e.do("GET", "/me", nil, bearer(newFull)).expectStatus(t, http.StatusOK)
 
 	// Grace 0 (an empty body): refused from the next request on.
-	r = e.do("POST", "/api-keys/"+nk["id"].(string)+"/roll", nil, auth)
+	r = e.do("POST", "/api-keys/"+nk.ID+"/roll", nil, auth)
 	r.expectStatus(t, http.StatusCreated)
 	e.do("GET", "/me", nil, bearer(newFull)).expectError(t, http.StatusUnauthorized, "unauthorized")
-	e.do("GET", "/me", nil, bearer(r.json["full_key"].(string))).expectStatus(t, http.StatusOK)
+	e.do("GET", "/me", nil, bearer(decodeAs[httpapi.RollKeyResponse](t, r).FullKey)).expectStatus(t, http.StatusOK)
 }
 
 // A roll never extends a key's life: the old key keeps the earlier expiry.
@@ -255,10 +250,11 @@ func TestRollKeyKeepsEarlierExpiry(t *testing.T) {
 	id, _ := e.createKey(auth, map[string]any{"name": "Soon", "expires_at": "2026-04-08T10:10:00Z"})
 	r := e.do("POST", "/api-keys/"+id+"/roll", map[string]any{"grace_period_seconds": 604800}, auth)
 	r.expectStatus(t, http.StatusCreated)
-	if got := r.json["rolled_key"].(map[string]any)["expires_at"]; got != "2026-04-08T10:10:00Z" {
+	roll := decodeAs[httpapi.RollKeyResponse](t, r)
+	if got := val(roll.RolledKey.ExpiresAt); got != "2026-04-08T10:10:00Z" {
 		t.Errorf("old key's expires_at: got %v, want its own 2026-04-08T10:10:00Z", got)
 	}
-	if got := r.json["api_key"].(map[string]any)["expires_at"]; got != "2026-04-08T10:10:00Z" {
+	if got := val(roll.APIKey.ExpiresAt); got != "2026-04-08T10:10:00Z" {
 		t.Errorf("new key's expires_at: got %v, want the old key's", got)
 	}
 }
@@ -302,11 +298,9 @@ func TestRollKeyBadInput(t *testing.T) {
 	if n := len(e.listKeys(auth)); n != 2 {
 		t.Fatalf("keys after refused rolls: got %d, want 2", n)
 	}
-	var list []map[string]any
-	json.Unmarshal(e.do("GET", "/api-keys", nil, auth).body, &list)
-	for _, k := range list {
-		if d := e.detail(auth, k["id"].(string)); d.json["replaced_by"] != nil {
-			t.Errorf("key %v after a refused roll: replaced_by %v, want null", k["id"], d.json["replaced_by"])
+	for _, k := range e.listKeys(auth) {
+		if d := decodeAs[httpapi.KeyDetail](t, e.detail(auth, k.ID)); d.ReplacedBy != nil {
+			t.Errorf("key %v after a refused roll: replaced_by %v, want null", k.ID, val(d.ReplacedBy))
 		}
 	}
 }

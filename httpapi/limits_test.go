@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
 )
 
 // SPEC §9 through the API: the allowlist and the rate limit hold on every
@@ -23,15 +24,15 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 	e.do("GET", "/me", nil, bearer(far), hdr{"X-Forwarded-For": "203.0.113.5"}).expectError(t, http.StatusForbidden, skillett.EIPNOTALLOWED)
 
 	svc := bearer(serviceToken)
-	if r := e.do("POST", "/verify", map[string]any{"key": far, "ip": "203.0.113.9"}, svc); r.json["valid"] != true || r.json["rate_limit"] != nil {
-		t.Errorf("verify from inside the allowlist: %s", r.body)
+	if v := e.verify(t, map[string]any{"key": far, "ip": "203.0.113.9"}, svc); !v.Valid || rateLimitOf(v) != nil {
+		t.Errorf("verify from inside the allowlist: %+v", v)
 	}
-	if r := e.do("POST", "/verify", map[string]any{"key": far, "ip": "::ffff:203.0.113.9"}, svc); r.json["valid"] != true {
-		t.Errorf("verify from an IPv4-mapped address inside the allowlist: %s", r.body)
+	if v := e.verify(t, map[string]any{"key": far, "ip": "::ffff:203.0.113.9"}, svc); !v.Valid {
+		t.Errorf("verify from an IPv4-mapped address inside the allowlist: %+v", v)
 	}
 	for _, body := range []map[string]any{{"key": far, "ip": "198.51.100.1"}, {"key": far}, {"key": far, "ip": nil}} {
-		if r := e.do("POST", "/verify", body, svc); r.json["code"] != "ip_not_allowed" || r.json["valid"] != false {
-			t.Errorf("verify %v: %s, want ip_not_allowed", body, r.body)
+		if v := e.verify(t, body, svc); v.Code != "ip_not_allowed" || v.Valid {
+			t.Errorf("verify %v: %+v, want ip_not_allowed", body, v)
 		}
 	}
 	for _, ip := range []any{"example.com", "10.0.0.0/8", "", 7, "fe80::1%eth0"} {
@@ -41,7 +42,7 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range e.listKeys(auth) {
-		if k["id"] == farID && k["last_used_at"] == nil {
+		if k.ID == farID && k.LastUsedAt == nil {
 			t.Errorf("last_used_at of the far key after two valid verifications: null")
 		}
 	}
@@ -60,14 +61,12 @@ func TestAllowlistAndRateLimit(t *testing.T) {
 	if r.header.Get("Retry-After") != "58" || r.header.Get("RateLimit") != `"key";r=0;t=58` || r.header.Get("RateLimit-Policy") == "" {
 		t.Errorf("429: Retry-After %q, RateLimit %q, RateLimit-Policy %q; want 58, r=0;t=58", r.header.Get("Retry-After"), r.header.Get("RateLimit"), r.header.Get("RateLimit-Policy"))
 	}
-	r = e.do("POST", "/verify", map[string]any{"key": limited}, svc)
-	if r.json["code"] != "rate_limited" || r.json["retry_after"] != 58.0 {
-		t.Errorf("verify over the limit: %s", r.body)
+	if v := e.verify(t, map[string]any{"key": limited}, svc); v.Code != "rate_limited" || v.RetryAfter != 58 {
+		t.Errorf("verify over the limit: %+v", v)
 	}
 	e.Clock.Advance(58 * time.Second)
-	r = e.do("POST", "/verify", map[string]any{"key": limited}, svc)
-	rl, _ := r.json["rate_limit"].(map[string]any)
-	if r.json["valid"] != true || rl["limit"] != 2.0 || rl["remaining"] != 1.0 || rl["reset_seconds"] != 60.0 {
-		t.Errorf("verify in the next window: %s", r.body)
+	v := e.verify(t, map[string]any{"key": limited}, svc)
+	if rl := rateLimitOf(v); !v.Valid || rl == nil || *rl != (httpapi.VerifyRateLimit{Limit: 2, Remaining: 1, ResetSeconds: 60}) {
+		t.Errorf("verify in the next window: %+v, rate_limit %+v", v, rl)
 	}
 }

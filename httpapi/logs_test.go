@@ -37,13 +37,16 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	}
 	requests := 0
 	for line := range strings.SplitSeq(strings.TrimSpace(logs), "\n") {
-		var rec map[string]any
+		var rec struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
 			t.Fatalf("log line is not JSON: %s", line)
 		}
-		if rec["msg"] == "request" {
+		if rec.Msg == "request" {
 			requests++
-			if id, _ := rec["request_id"].(string); len(id) != 16 {
+			if len(rec.RequestID) != 16 {
 				t.Errorf("request line without a request id: %s", line)
 			}
 		}

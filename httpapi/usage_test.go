@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/httpapi"
 )
 
 func TestKeyUsage(t *testing.T) {
@@ -20,17 +21,17 @@ func TestKeyUsage(t *testing.T) {
 	}
 	r := e.do("GET", "/api-keys/"+id+"/usage?days=7", nil, session(token))
 	r.expectStatus(t, http.StatusOK)
-	days, _ := r.json["days"].([]any)
-	if r.json["key_id"] != id || len(days) != 7 {
+	usage := decodeAs[httpapi.KeyUsage](t, r)
+	if usage.KeyID != id || len(usage.Days) != 7 {
 		t.Fatalf("usage?days=7: %s", r.body)
 	}
-	today := days[6].(map[string]any)
-	if today["date"] != e.Clock.Now().UTC().Format("2006-01-02") || today["valid"] != 3.0 {
-		t.Fatalf("today's usage: %v, want date %s and valid 3", today, e.Clock.Now().UTC().Format("2006-01-02"))
+	today := usage.Days[6]
+	if today.Date != e.Clock.Now().UTC().Format("2006-01-02") || today.Valid != 3 {
+		t.Fatalf("today's usage: %+v, want date %s and valid 3", today, e.Clock.Now().UTC().Format("2006-01-02"))
 	}
 	r = e.do("GET", "/api-keys/"+id+"/usage", nil, bearer(full))
 	r.expectStatus(t, http.StatusOK)
-	if days, _ := r.json["days"].([]any); len(days) != 30 {
+	if days := decodeAs[httpapi.KeyUsage](t, r).Days; len(days) != 30 {
 		t.Fatalf("usage without days: %d entries, want 30", len(days))
 	}
 	for _, q := range []string{"0", "91", "x", "-1", "", "1.5"} {

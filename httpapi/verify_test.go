@@ -1,13 +1,14 @@
 package httpapi_test
 
 import (
-	"fmt"
 	"net/http"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/apikey"
+	"github.com/skillett/skillett/httpapi"
 )
 
 const serviceToken = "svc_secret_token"
@@ -26,9 +27,13 @@ func TestVerify(t *testing.T) {
 	t.Run("Valid", func(t *testing.T) {
 		r := e.do("POST", "/verify", map[string]any{"key": all, "scope": "github"}, svc)
 		r.expectStatus(t, http.StatusOK)
-		want := fmt.Sprintf("map[code:valid expires_at:<nil> key_id:%s plan:pro rate_limit:<nil> scopes:[*] user_id:%s valid:true]", allID, me.json["id"])
-		if got := fmt.Sprint(r.json); got != want {
-			t.Errorf("got %s, want %s", got, want)
+		// Every member is present, expires_at and rate_limit as null: the
+		// raw object shows it, as a decoded VerifyResponse cannot tell an
+		// absent member from a null one.
+		expectFields(t, "POST /verify", r.body, "valid", "code", "key_id", "user_id", "plan", "scopes", "expires_at", "rate_limit")
+		want := httpapi.VerifyResponse{Valid: true, Code: "valid", KeyID: allID, UserID: decodeAs[httpapi.Me](t, me).ID, Plan: "pro", Scopes: []string{"*"}}
+		if got := decodeAs[httpapi.VerifyResponse](t, r); !reflect.DeepEqual(got, want) {
+			t.Errorf("got %s, want %+v", r.body, want)
 		}
 	})
 	e.Clock.Advance(5 * time.Second)
@@ -47,15 +52,15 @@ func TestVerify(t *testing.T) {
 			}
 			r := e.do("POST", "/verify", body, svc)
 			r.expectStatus(t, http.StatusOK)
-			if r.json["valid"] != false || r.json["code"] != c.code || len(r.json) != 2 {
+			expectFields(t, "POST /verify", r.body, "valid", "code") // raw: a decoded VerifyResponse cannot count its members
+			if v := decodeAs[httpapi.VerifyResponse](t, r); v.Valid || v.Code != c.code {
 				t.Errorf("got %s, want valid false and code %s only", r.body, c.code)
 			}
 		})
 	}
 	t.Run("NotFound", func(t *testing.T) {
-		r := e.do("POST", "/verify", map[string]any{"key": neverIssued()}, svc)
-		if r.json["code"] != "not_found" {
-			t.Errorf("got %s, want code not_found", r.body)
+		if v := e.verify(t, map[string]any{"key": neverIssued()}, svc); v.Code != "not_found" {
+			t.Errorf("got %+v, want code not_found", v)
 		}
 	})
 	t.Run("CountsAsUse", func(t *testing.T) {
@@ -63,8 +68,8 @@ func TestVerify(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, k := range e.listKeys(auth) {
-			if k["id"] == allID && k["last_used_at"] != "2026-04-08T10:00:00Z" {
-				t.Errorf("last_used_at after a valid verify: got %v", k["last_used_at"])
+			if k.ID == allID && val(k.LastUsedAt) != "2026-04-08T10:00:00Z" {
+				t.Errorf("last_used_at after a valid verify: got %v", val(k.LastUsedAt))
 			}
 		}
 	})
@@ -83,6 +88,22 @@ func TestVerify(t *testing.T) {
 func TestVerifyOffWithoutServiceTokens(t *testing.T) {
 	e := newEnv(t)
 	e.do("POST", "/verify", map[string]any{"key": "x"}, bearer(serviceToken)).expectError(t, 404, "not_found")
+}
+
+// verify does POST /verify with body and auth, and decodes its answer.
+func (e *env) verify(t *testing.T, body any, auth hdr) httpapi.VerifyResponse {
+	t.Helper()
+	r := e.do("POST", "/verify", body, auth)
+	r.expectStatus(t, http.StatusOK)
+	return decodeAs[httpapi.VerifyResponse](t, r)
+}
+
+// rateLimitOf is v's rate_limit, nil when it is null or absent.
+func rateLimitOf(v httpapi.VerifyResponse) *httpapi.VerifyRateLimit {
+	if v.RateLimit == nil {
+		return nil
+	}
+	return *v.RateLimit
 }
 
 func neverIssued() string {

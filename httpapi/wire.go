@@ -259,6 +259,87 @@ func NewVerifyResponse(res skillett.Verification) VerifyResponse {
 	return out
 }
 
+// KeyUsage is the answer of GET /api-keys/{id}/usage (SPEC §9): the key's
+// verifications by day and outcome, oldest day first.
+type KeyUsage struct {
+	KeyID string     `json:"key_id"`
+	Days  []UsageDay `json:"days"`
+}
+
+// UsageDay is one day of a KeyUsage.
+type UsageDay struct {
+	Date              string `json:"date"`
+	Valid             int64  `json:"valid"`
+	RateLimited       int64  `json:"rate_limited"`
+	InsufficientScope int64  `json:"insufficient_scope"`
+	IPNotAllowed      int64  `json:"ip_not_allowed"`
+	Revoked           int64  `json:"revoked"`
+	Expired           int64  `json:"expired"`
+}
+
+// NewKeyUsage is the usage days of key keyID as GET /api-keys/{id}/usage
+// shows them.
+func NewKeyUsage(keyID string, days []skillett.UsageDay) KeyUsage {
+	out := KeyUsage{KeyID: keyID, Days: make([]UsageDay, len(days))}
+	for i, d := range days {
+		c := d.Counts
+		out.Days[i] = UsageDay{Date: d.Day.Format("2006-01-02"),
+			Valid: c[0], RateLimited: c[1], InsufficientScope: c[2], IPNotAllowed: c[3], Revoked: c[4], Expired: c[5]}
+	}
+	return out
+}
+
+// AuditLog is the answer of GET /audit-log: a page of events, and the
+// cursor of the next page (null on the last).
+type AuditLog struct {
+	Events     []AuditEvent `json:"events"`
+	NextCursor *string      `json:"next_cursor"`
+}
+
+// NewAuditLog is a page of events as GET /audit-log shows it; next is the
+// next page's cursor, empty on the last.
+func NewAuditLog(events []*skillett.Event, next string) AuditLog {
+	out := AuditLog{Events: make([]AuditEvent, len(events)), NextCursor: optString(next)}
+	for i, e := range events {
+		out.Events[i] = NewAuditEvent(e)
+	}
+	return out
+}
+
+// AuditEvent is an audit event as GET /audit-log and `skillett audit` show
+// it.
+type AuditEvent struct {
+	ID        string         `json:"id"`
+	Type      string         `json:"type"`
+	CreatedAt string         `json:"created_at"`
+	Actor     AuditActor     `json:"actor"`
+	IP        *string        `json:"ip"`
+	UserAgent *string        `json:"user_agent"`
+	KeyID     *string        `json:"key_id"`
+	Data      map[string]any `json:"data"`
+}
+
+// AuditActor is who made an audit event: its type, and its id where it
+// has one.
+type AuditActor struct {
+	Type string  `json:"type"`
+	ID   *string `json:"id"`
+}
+
+// NewAuditEvent is e as GET /audit-log shows it (data never null).
+func NewAuditEvent(e *skillett.Event) AuditEvent {
+	data := e.Data
+	if data == nil {
+		data = map[string]any{}
+	}
+	return AuditEvent{
+		ID: e.ID, Type: e.Type, CreatedAt: timestamp(e.CreatedAt),
+		Actor: AuditActor{Type: e.Actor.Type, ID: optString(e.Actor.ID)},
+		IP:    optString(e.Actor.IP), UserAgent: optString(e.Actor.UserAgent),
+		KeyID: optString(e.KeyID), Data: data,
+	}
+}
+
 // timestamp formats t as RFC 3339 UTC to the second (SPEC §3).
 func timestamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 

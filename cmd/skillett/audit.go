@@ -43,7 +43,7 @@ var auditCommand = command{
 						return err
 					}
 					for _, ev := range events {
-						if err := enc.Encode(httpapi.EventJSON(ev)); err != nil {
+						if err := enc.Encode(httpapi.NewAuditEvent(ev)); err != nil {
 							return err
 						}
 					}
