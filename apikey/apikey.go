@@ -40,7 +40,14 @@ func Generate() string {
 
 // Valid reports whether s has the shape of a full key and a correct
 // checksum. It does not allocate.
-func Valid(s string) bool {
+func Valid(s string) bool { return WellFormed(s) && ChecksumOK(s) }
+
+// WellFormed reports whether s has the shape of a full key: the prefix,
+// then base62 characters to the full length. It does not look at the
+// checksum: a verifier that finds a key's hash among known keys need not
+// (every stored key was made with a correct one), and checks it with
+// ChecksumOK only before it asks the database.
+func WellFormed(s string) bool {
 	if len(s) != Len || s[:len(KeyPrefix)] != KeyPrefix {
 		return false
 	}
@@ -48,6 +55,15 @@ func Valid(s string) bool {
 		if !isBase62(s[i]) {
 			return false
 		}
+	}
+	return true
+}
+
+// ChecksumOK reports whether a WellFormed s ends in the checksum of what
+// comes before it.
+func ChecksumOK(s string) bool {
+	if len(s) != Len {
+		return false
 	}
 	var want [ChecksumLen]byte
 	putChecksumString(want[:], s[:Len-ChecksumLen])

@@ -74,6 +74,18 @@ func TestValid(t *testing.T) {
 		if apikey.Valid(s) {
 			t.Errorf("%s: Valid(%q) = true, want false", name, s)
 		}
+		// Valid is exactly WellFormed and ChecksumOK; only typos in the
+		// random part or the checksum are well-formed.
+		typo := strings.HasSuffix(name, "typo")
+		if apikey.WellFormed(s) != typo {
+			t.Errorf("%s: WellFormed(%q) = %v, want %v", name, s, !typo, typo)
+		}
+		if typo && apikey.ChecksumOK(s) {
+			t.Errorf("%s: ChecksumOK(%q) = true, want false", name, s)
+		}
+	}
+	if !apikey.Valid(good) || !apikey.WellFormed(good) || !apikey.ChecksumOK(good) {
+		t.Errorf("a generated key %q is refused", good)
 	}
 }
 

@@ -44,19 +44,27 @@ func PrincipalFrom(ctx context.Context) *skillett.Principal {
 // request has an Authorization header at all: if so, it alone decides
 // (SPEC §4), and a token of "" means the header is not a usable Bearer one.
 func BearerToken(r *http.Request) (token string, present bool) {
-	vals := r.Header.Values("Authorization")
+	vals := r.Header["Authorization"] // canonical already: no CanonicalMIMEHeaderKey per request
 	if len(vals) == 0 {
 		return "", false
 	}
 	if len(vals) > 1 {
 		return "", true
 	}
-	scheme, tok, ok := strings.Cut(strings.TrimSpace(vals[0]), " ")
+	v := vals[0]
+	// The usual shape, with nothing to trim (ASCII first and last bytes:
+	// TrimSpace also trims Unicode spaces), needs none of what follows.
+	if len(v) > len("Bearer ") && v[:len("Bearer ")] == "Bearer " && visibleASCII(v[len("Bearer ")]) && visibleASCII(v[len(v)-1]) {
+		return v[len("Bearer "):], true
+	}
+	scheme, tok, ok := strings.Cut(strings.TrimSpace(v), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", true
 	}
 	return strings.TrimSpace(tok), true
 }
+
+func visibleASCII(c byte) bool { return c > ' ' && c < 0x7f }
 
 // Middleware authenticates every request by its Bearer key and passes it on
 // with the principal in its context; anything but a valid, unrevoked,

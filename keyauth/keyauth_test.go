@@ -26,6 +26,13 @@ func TestBearerToken(t *testing.T) {
 		{[]string{"Bearer "}, "", true},
 		{[]string{""}, "", true},
 		{[]string{"Bearer a", "Bearer b"}, "", true},
+		// Around the fast path for "Bearer <token>": trimming still applies.
+		{[]string{"Bearer  sk_x"}, "sk_x", true},
+		{[]string{"Bearer sk_x "}, "sk_x", true},
+		{[]string{"Bearer sk_x\u00a0"}, "sk_x", true},
+		{[]string{"Bearer \u00a0sk_x"}, "sk_x", true},
+		{[]string{"Bearer a b"}, "a b", true},
+		{[]string{"Bearer\tsk_x"}, "", true},
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		for _, h := range c.header {

@@ -167,19 +167,47 @@ func neverIssued() string {
 }
 
 // Known keys and well-formed unknown keys are answered from memory after
-// the first lookup; malformed keys never reach the store.
+// the first lookup; malformed keys (a wrong checksum included) never reach
+// the store.
 func TestVerifyCache(t *testing.T) {
 	svc, st := newService(t, "", testclock.New(t0))
 	u := mustUser(t, svc, "a@example.com", skillett.PlanFree)
 	_, full := mustKey(t, svc, u, skillett.KeyRequest{Name: "k"})
 	unknown := neverIssued()
+	// Well-formed, but its checksum is wrong: the hash of no known key, so
+	// the checksum is checked, and it never reaches the store.
+	typo := full[:40] + string("AB"[boolInt(full[40] == 'A')])
 	for range 1000 {
 		verify(t, svc, full, "")
 		verify(t, svc, unknown, "")
 		verify(t, svc, "sk_garbage", "")
+		if got := verify(t, svc, typo, ""); got != skillett.VerifyMalformed {
+			t.Fatalf("a key with a wrong checksum: %q, want malformed", got)
+		}
 	}
 	if got := st.keyByHash.Load(); got != 2 {
 		t.Errorf("store lookups for 3000 verifications of 3 keys: got %d, want 2", got)
+	}
+}
+
+// A cached key is read again once it is a minute old, even if no change
+// was ever read for it: the safety net under the change log.
+func TestVerifyCacheTTL(t *testing.T) {
+	clock := testclock.New(t0)
+	svc, st := newService(t, "", clock)
+	u := mustUser(t, svc, "a@example.com", skillett.PlanFree)
+	_, full := mustKey(t, svc, u, skillett.KeyRequest{Name: "k"})
+	for _, step := range []struct {
+		advance time.Duration
+		lookups int64
+	}{{0, 1}, {59 * time.Second, 1}, {time.Second, 2}, {30 * time.Second, 2}, {30 * time.Second, 3}, {-time.Hour, 4}} {
+		clock.Advance(step.advance)
+		if got := verify(t, svc, full, ""); got != skillett.VerifyValid {
+			t.Fatalf("after %v: %q, want valid", step.advance, got)
+		}
+		if got := st.keyByHash.Load(); got != step.lookups {
+			t.Errorf("after %v: %d store lookups, want %d", step.advance, got, step.lookups)
+		}
 	}
 }
 

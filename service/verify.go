@@ -58,21 +58,28 @@ func (s *Service) KeyPrincipal(ctx context.Context, fullKey string, addr netip.A
 }
 
 func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest, guard missGuard) (skillett.Verification, error) {
-	if !apikey.Valid(req.Key) {
-		v.report(skillett.VerifyMalformed, false)
-		return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
+	if !apikey.WellFormed(req.Key) {
+		return v.malformed()
 	}
 	v.changes.catchUp(ctx)
 	h := apikey.Hash(req.Key)
-	e, hit, err := v.lookup(ctx, h, guard)
-	if err != nil {
-		return skillett.Verification{}, err
+	now := v.now()
+	e, hit := v.cached(h, now)
+	if !hit {
+		// The checksum only matters before the store is asked: a key
+		// whose hash is among the known ones was made with a correct one.
+		if !apikey.ChecksumOK(req.Key) {
+			return v.malformed()
+		}
+		var err error
+		if e, hit, err = v.lookup(ctx, h, guard, now); err != nil {
+			return skillett.Verification{}, err
+		}
 	}
 	if e == nil {
 		v.report(skillett.VerifyNotFound, hit)
 		return skillett.Verification{Outcome: skillett.VerifyNotFound}, nil
 	}
-	now := v.now()
 	k := e.principal.Key
 	var res skillett.Verification
 	switch {
@@ -98,6 +105,11 @@ func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest, guard
 	v.usage.count(e, res.Outcome, now)
 	v.report(res.Outcome, hit)
 	return res, nil
+}
+
+func (v *verifier) malformed() (skillett.Verification, error) {
+	v.report(skillett.VerifyMalformed, false)
+	return skillett.Verification{Outcome: skillett.VerifyMalformed}, nil
 }
 
 func (v *verifier) report(outcome skillett.Outcome, hit bool) {

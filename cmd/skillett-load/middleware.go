@@ -17,10 +17,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -54,56 +56,14 @@ func serveMiddleware(addr, dir, redisURL string) error {
 		return err
 	}
 	defer st.Close()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	services := map[string]*service.Service{"local": service.New(service.Config{Store: st, Logger: log})}
-	if redisURL != "" {
-		opt, err := ratelimit.RedisOptions(redisURL)
-		if err != nil {
-			return err
-		}
-		client := redis.NewClient(opt)
-		defer client.Close()
-		services["redis"] = service.New(service.Config{Store: st, Logger: log,
-			Limiter: ratelimit.NewRedis(client, fmt.Sprintf("skillett-load:%d:", os.Getpid()), log)})
-	}
-	for _, svc := range services {
-		if err := svc.Start(ctx); err != nil {
-			return err
-		}
-		defer svc.Close(context.Background())
-	}
-	local := services["local"]
-	u, err := local.CreateUser(ctx, "load@example.com", "", skillett.PlanPro)
+	services, closeAll, err := middlewareServices(ctx, st, redisURL)
+	defer closeAll()
 	if err != nil {
 		return err
 	}
-	allow, _ := skillett.ParseIPAllowlist([]string{"10.0.0.0/8", "127.0.0.0/8", "::1"})
-	// A million uses a second: the load never reaches it, so every request
-	// takes a use and none is refused.
-	rate := &skillett.RateLimit{Limit: 1_000_000, Window: time.Second}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /bare", bareHandler)
-	mux.HandleFunc("GET /bare2", bareHandler)
-	keys := middlewareKeys{}
-	for _, r := range []struct {
-		route, svc string
-		req        skillett.KeyRequest
-	}{
-		{"/plain", "local", skillett.KeyRequest{Name: "plain"}},
-		{"/allowlist", "local", skillett.KeyRequest{Name: "allowlist", IPAllowlist: allow}},
-		{"/local-rate", "local", skillett.KeyRequest{Name: "local rate", IPAllowlist: allow, RateLimit: rate}},
-		{"/redis-rate", "redis", skillett.KeyRequest{Name: "redis rate", IPAllowlist: allow, RateLimit: rate}},
-	} {
-		svc := services[r.svc]
-		if svc == nil {
-			continue
-		}
-		_, full, err := local.CreateKey(ctx, u.ID, r.req)
-		if err != nil {
-			return err
-		}
-		keys[r.route] = full
-		mux.Handle("GET "+r.route, keyauth.Middleware(svc)(http.HandlerFunc(bareHandler)))
+	mux, keys, err := middlewareMux(ctx, services)
+	if err != nil {
+		return err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -120,7 +80,120 @@ func serveMiddleware(addr, dir, redisURL string) error {
 	return nil
 }
 
-// middlewareRow is one pair of the -middleware measure.
+// middlewareServices starts the services the guarded routes verify with:
+// "local" (in-process rate limits) and, with redisURL, "redis" (rate
+// limits shared through Redis). closeAll stops whatever was started.
+func middlewareServices(ctx context.Context, st *sqlite.Store, redisURL string) (map[string]*service.Service, func(), error) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var closers []func()
+	closeAll := func() {
+		for _, c := range slices.Backward(closers) {
+			c()
+		}
+	}
+	services := map[string]*service.Service{"local": service.New(service.Config{Store: st, Logger: log})}
+	if redisURL != "" {
+		opt, err := ratelimit.RedisOptions(redisURL)
+		if err != nil {
+			return nil, closeAll, err
+		}
+		client := redis.NewClient(opt)
+		closers = append(closers, func() { client.Close() })
+		services["redis"] = service.New(service.Config{Store: st, Logger: log,
+			Limiter: ratelimit.NewRedis(client, fmt.Sprintf("skillett-load:%d:", os.Getpid()), log)})
+	}
+	for _, svc := range services {
+		if err := svc.Start(ctx); err != nil {
+			return nil, closeAll, err
+		}
+		closers = append(closers, func() { svc.Close(context.Background()) })
+	}
+	return services, closeAll, nil
+}
+
+// guardedRoutes are the routes behind keyauth.Middleware, each with the
+// key it is requested with and the service that verifies it.
+var guardedRoutes = []struct {
+	route, svc, what string
+	req              func() skillett.KeyRequest
+}{
+	{"/plain", "local", "plain key", func() skillett.KeyRequest { return skillett.KeyRequest{Name: "plain"} }},
+	{"/allowlist", "local", "key with an IP allowlist", func() skillett.KeyRequest {
+		return skillett.KeyRequest{Name: "allowlist", IPAllowlist: loadAllowlist()}
+	}},
+	{"/local-rate", "local", "allowlist + local rate limit", func() skillett.KeyRequest {
+		return skillett.KeyRequest{Name: "local rate", IPAllowlist: loadAllowlist(), RateLimit: loadRate()}
+	}},
+	{"/redis-rate", "redis", "allowlist + Redis rate limit", func() skillett.KeyRequest {
+		return skillett.KeyRequest{Name: "redis rate", IPAllowlist: loadAllowlist(), RateLimit: loadRate()}
+	}},
+}
+
+func loadAllowlist() []netip.Prefix {
+	allow, _ := skillett.ParseIPAllowlist([]string{"10.0.0.0/8", "127.0.0.0/8", "::1"})
+	return allow
+}
+
+// loadRate is a million uses a second: the load never reaches it, so every
+// request takes a use and none is refused.
+func loadRate() *skillett.RateLimit {
+	return &skillett.RateLimit{Limit: 1_000_000, Window: time.Second}
+}
+
+// middlewareMux serves /bare and /bare2 (the handler alone) and each
+// guarded route whose service runs, and returns the keys it made.
+func middlewareMux(ctx context.Context, services map[string]*service.Service) (*http.ServeMux, middlewareKeys, error) {
+	local := services["local"]
+	u, err := local.CreateUser(ctx, "load@example.com", "", skillett.PlanPro)
+	if err != nil {
+		return nil, nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /bare", bareHandler)
+	mux.HandleFunc("GET /bare2", bareHandler)
+	keys := middlewareKeys{}
+	for _, r := range guardedRoutes {
+		svc := services[r.svc]
+		if svc == nil {
+			continue
+		}
+		_, full, err := local.CreateKey(ctx, u.ID, r.req())
+		if err != nil {
+			return nil, nil, err
+		}
+		keys[r.route] = full
+		mux.Handle("GET "+r.route, keyauth.Middleware(svc)(http.HandlerFunc(bareHandler)))
+	}
+	return mux, keys, nil
+}
+
+// middlewarePair is one pair of the -middleware measure: a is the handler
+// alone, b the same handler guarded (or, for the A/A pair, alone again).
+// Both send the same Authorization header, so that the key check is the
+// only difference between them.
+type middlewarePair struct {
+	what string
+	a, b endpoint
+}
+
+// middlewarePairs returns the A/A pair, then one pair per guarded route
+// the child serves.
+func middlewarePairs(keys middlewareKeys) []middlewarePair {
+	auth := func(full string) func() []string {
+		h := []string{"Bearer " + full}
+		return func() []string { return h }
+	}
+	plain := auth(keys["/plain"])
+	pairs := []middlewarePair{{"A/A: bare against bare", endpoint{"/bare", plain}, endpoint{"/bare2", plain}}}
+	for _, r := range guardedRoutes {
+		if full, ok := keys[r.route]; ok {
+			pairs = append(pairs, middlewarePair{r.what, endpoint{"/bare", auth(full)}, endpoint{r.route, auth(full)}})
+		}
+	}
+	return pairs
+}
+
+// middlewareRow is one measured pair.
 type middlewareRow struct {
 	what         string
 	base, guard  stats
@@ -130,22 +203,48 @@ type middlewareRow struct {
 
 // runMiddleware runs the -middleware measure and writes its report.
 func runMiddleware(ctx context.Context, c *config, work string, stdout io.Writer, progress func(string, ...any)) error {
-	self, err := os.Executable()
+	srv, keys, err := startMiddlewareServer(c, work)
 	if err != nil {
 		return err
 	}
+	defer srv.stop()
+	var rows []middlewareRow
+	for _, p := range middlewarePairs(keys) {
+		progress("middleware: %s, %v each, %d connections", p.what, c.duration, c.conns)
+		a, b, err := compare(ctx, srv, p.a, p.b, c.conns, c.duration, c.slice)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, middlewareRow{what: p.what, base: a, guard: b, ratio: b.perSecond() / a.perSecond(),
+			extraCPUPerR: b.serverCPU - a.serverCPU})
+	}
+	report := middlewareReport(c, rows)
+	fmt.Fprint(stdout, report)
+	if c.out != "" {
+		return os.WriteFile(c.out, []byte(report), 0o644)
+	}
+	return nil
+}
+
+// startMiddlewareServer starts this command as the -serve-middleware
+// child and reads the keys it made.
+func startMiddlewareServer(c *config, work string) (*server, middlewareKeys, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	addr := l.Addr().String()
 	l.Close()
 	logPath := filepath.Join(work, "middleware.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer logFile.Close()
+	defer logFile.Close() // the child has its own descriptor
 	args := []string{"-serve-middleware", addr, "-work", work}
 	if c.redis != "" {
 		args = append(args, "-redis", c.redis)
@@ -154,10 +253,10 @@ func runMiddleware(ctx context.Context, c *config, work string, stdout io.Writer
 	cmd.Stderr = logFile
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return err
+		return nil, nil, err
 	}
 	srv := &server{url: "http://" + addr, cmd: cmd, done: make(chan error, 1), logPath: logPath}
 	var keys middlewareKeys
@@ -168,52 +267,21 @@ func runMiddleware(ctx context.Context, c *config, work string, stdout io.Writer
 	go func() { srv.done <- cmd.Wait() }()
 	if err != nil {
 		srv.kill()
-		return fmt.Errorf("the middleware server did not start: %v\n%s", err, srv.logTail())
+		return nil, nil, fmt.Errorf("the middleware server did not start: %v\n%s", err, srv.logTail())
 	}
-	defer srv.stop()
+	return srv, keys, nil
+}
 
-	bare := endpoint{path: "/bare"}
-	pairs := []struct {
-		what string
-		b    endpoint
-	}{{"A/A: bare against bare", endpoint{path: "/bare2"}}}
-	for _, r := range []struct{ route, what string }{
-		{"/plain", "plain key"}, {"/allowlist", "key with an IP allowlist"},
-		{"/local-rate", "allowlist + local rate limit"}, {"/redis-rate", "allowlist + Redis rate limit"},
-	} {
-		full, ok := keys[r.route]
-		if !ok {
-			continue
-		}
-		h := []string{"Bearer " + full}
-		pairs = append(pairs, struct {
-			what string
-			b    endpoint
-		}{r.what, endpoint{path: r.route, auth: func() []string { return h }}})
-	}
-	var rows []middlewareRow
-	for _, p := range pairs {
-		progress("middleware: %s, %v each, %d connections", p.what, c.duration, c.conns)
-		a, b, err := compare(ctx, srv, bare, p.b, c.conns, c.duration, c.slice)
-		if err != nil {
-			return err
-		}
-		row := middlewareRow{what: p.what, base: a, guard: b, ratio: b.perSecond() / a.perSecond()}
-		row.extraCPUPerR = b.serverCPU - a.serverCPU
-		rows = append(rows, row)
-	}
+// middlewareReport is the Markdown table of rows.
+func middlewareReport(c *config, rows []middlewareRow) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "## keyauth.Middleware against the bare handler, from outside\n\n")
-	fmt.Fprintf(&sb, "`%s` — %d connections, %v per side in %v ABBA slices; machine: %s; load average before: %s.\n\n", c.commandLn, c.conns, c.duration, c.slice, describeMachine(), loadAverage())
+	fmt.Fprintf(&sb, "`%s` — %d connections, %v per side in %v ABBA slices; both sides send the same Authorization header; machine: %s; load average before: %s.\n\n", c.commandLn, c.conns, c.duration, c.slice, describeMachine(), loadAverage())
 	fmt.Fprintf(&sb, "| pair | bare req/s | guarded req/s | guarded / bare | p50 bare → guarded | p99 bare → guarded | server CPU per request, extra |\n|---|---:|---:|---:|---|---|---:|\n")
 	for _, r := range rows {
 		fmt.Fprintf(&sb, "| %s | %.0f | %.0f | **%.3f** | %v → %v | %v → %v | %v |\n", r.what, r.base.perSecond(), r.guard.perSecond(), r.ratio,
 			r.base.p50.Round(time.Microsecond), r.guard.p50.Round(time.Microsecond), r.base.p99.Round(time.Microsecond), r.guard.p99.Round(time.Microsecond), r.extraCPUPerR.Round(100*time.Nanosecond))
 	}
 	fmt.Fprintf(&sb, "\nLoad average after: %s.\n", loadAverage())
-	fmt.Fprint(stdout, sb.String())
-	if c.out != "" {
-		return os.WriteFile(c.out, []byte(sb.String()), 0o644)
-	}
-	return nil
+	return sb.String()
 }
