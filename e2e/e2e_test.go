@@ -12,7 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -131,6 +131,59 @@ func withKey(base *client.Client, url, key string) *client.Client {
 	return &client.Client{BaseURL: url, APIKey: key, HTTPClient: base.HTTPClient}
 }
 
+// untilRefused calls use every millisecond until it fails with code, and
+// returns how long after start that was. A second after start it fails t
+// with the message fail and use's last error.
+func untilRefused(t *testing.T, start time.Time, code string, use func() error, fail string) time.Duration {
+	t.Helper()
+	for {
+		err := use()
+		if skillett.ErrorCode(err) == code {
+			return time.Since(start)
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("%s (%v)", fail, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// keyChange is a change made to a key through server A that server B must
+// refuse within a second.
+type keyChange struct {
+	name  string                                             // for the key and the log: "revocation", "scope change"
+	apply func(u *client.Client, k *client.CreatedKey) error // the change, through A (u's session)
+	use   func(c *client.Client) error                       // the key's use on B, refused with code after the change
+	code  string
+}
+
+// timeToRefusal times, over 100 keys of u, how long B takes to refuse a key
+// after the change on A: each key is cached on B by a first use, changed,
+// then used on B until refused. It logs the median, p90 and worst.
+func timeToRefusal(t *testing.T, u *client.Client, b *server, c keyChange) {
+	t.Helper()
+	const trials = 100
+	took := make([]time.Duration, 0, trials)
+	for range trials {
+		k, err := u.CreateKey(t.Context(), client.NewKey{Name: c.name + " soon"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		onB := withKey(u, b.URL, k.FullKey)
+		if err := c.use(onB); err != nil { // B has it cached now
+			t.Fatal(err)
+		}
+		if err := c.apply(u, k); err != nil {
+			t.Fatal(err)
+		}
+		took = append(took, untilRefused(t, time.Now(), c.code, func() error { return c.use(onB) },
+			fmt.Sprintf("B still takes the key 1 s after the %s on A", c.name)))
+	}
+	slices.Sort(took)
+	t.Logf("%s on A refused by B after: median %v, p90 %v, worst %v over %d trials",
+		c.name, took[len(took)/2], took[len(took)*9/10], took[len(took)-1], trials)
+}
+
 // Two serve processes on one database behave as one service: keys work
 // everywhere, revocations reach the other process within a second, and
 // plan limits hold across them. PostgreSQL is the production setup; a
@@ -177,37 +230,12 @@ func testTwoProcesses(t *testing.T, db string) {
 	})
 
 	t.Run("RevocationReachesB", func(t *testing.T) {
-		u := newUser(t, db, a, "pro")
-		const trials = 100
-		var took []time.Duration
-		for range trials {
-			k, err := u.CreateKey(t.Context(), client.NewKey{Name: "revoked soon"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			onB := withKey(u, b.URL, k.FullKey)
-			if _, err := onB.Me(t.Context()); err != nil { // B has it cached now
-				t.Fatal(err)
-			}
-			if err := u.RevokeKey(t.Context(), k.APIKey.ID); err != nil { // through A's session
-				t.Fatal(err)
-			}
-			start := time.Now()
-			for {
-				_, err := onB.Me(t.Context())
-				if skillett.ErrorCode(err) == skillett.EUNAUTHORIZED {
-					took = append(took, time.Since(start))
-					break
-				}
-				if time.Since(start) > time.Second {
-					t.Fatalf("B still accepts the key 1 s after A revoked it (%v)", err)
-				}
-				time.Sleep(time.Millisecond)
-			}
-		}
-		sort.Slice(took, func(i, j int) bool { return took[i] < took[j] })
-		t.Logf("revocation on A refused by B after: median %v, p90 %v, worst %v over %d trials",
-			took[len(took)/2], took[len(took)*9/10], took[len(took)-1], trials)
+		timeToRefusal(t, newUser(t, db, a, "pro"), b, keyChange{
+			name:  "revocation",
+			apply: func(u *client.Client, k *client.CreatedKey) error { return u.RevokeKey(t.Context(), k.APIKey.ID) },
+			use:   func(c *client.Client) error { _, err := c.Me(t.Context()); return err },
+			code:  skillett.EUNAUTHORIZED,
+		})
 	})
 
 	for _, n := range []int{10, 200} {
@@ -273,17 +301,10 @@ func TestManyProcessesOnPostgres(t *testing.T) {
 	start := time.Now()
 	var slowest time.Duration
 	for i, s := range servers {
-		for {
-			_, err := withKey(u, s.URL, k.FullKey).Me(t.Context())
-			if skillett.ErrorCode(err) == skillett.EUNAUTHORIZED {
-				slowest = max(slowest, time.Since(start))
-				break
-			}
-			if time.Since(start) > time.Second {
-				t.Fatalf("process %d still accepts the key 1 s after the revocation", i)
-			}
-			time.Sleep(time.Millisecond)
-		}
+		c := withKey(u, s.URL, k.FullKey)
+		took := untilRefused(t, start, skillett.EUNAUTHORIZED, func() error { _, err := c.Me(t.Context()); return err },
+			fmt.Sprintf("process %d still accepts the key 1 s after the revocation", i))
+		slowest = max(slowest, took)
 	}
 	t.Logf("%d processes (pool %d each) on one database: revocation refused by all within %v", processes, poolSize, slowest)
 }
