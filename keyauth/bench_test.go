@@ -32,10 +32,10 @@ var body = []byte(`{"ok":true}` + "\n")
 // with and without it.
 var bare = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(body) })
 
-// benchService is a service on SQLite with a user and a key created by
+// benchService is a service on SQLite (for tests too) with a user and a key created by
 // req. Its clock moves 1 µs per reading, so that a key limited to a
 // million uses a second is never refused however fast the loop runs.
-func benchService(b *testing.B, req skillett.KeyRequest) (*service.Service, string) {
+func benchService(b testing.TB, req skillett.KeyRequest) (*service.Service, string) {
 	st, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "bench.db"))
 	if err != nil {
 		b.Fatal(err)

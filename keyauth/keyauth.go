@@ -80,6 +80,28 @@ func Middleware(v skillett.Verifier) func(http.Handler) http.Handler {
 // (an integration name; "*" keys grant all): otherwise 403
 // insufficient_scope. An empty scope requires nothing more than Middleware.
 func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Handler {
+	return Guard(v, Options{Scope: scope})
+}
+
+// Options configure Guard.
+type Options struct {
+	// Scope, when not empty, is the integration the key must grant.
+	Scope string
+	// ClientAddr returns the address of the client that sent a request,
+	// which a key's IP allowlist is checked against. Nil means the TCP
+	// peer (the package's ClientAddr). Behind a reverse proxy, give the
+	// SPEC §9 rule for X-Forwarded-For, e.g.
+	// clientip.NewResolver(trustedProxies).Addr: the peer would be the
+	// proxy, and a header that no trusted proxy wrote must not count.
+	ClientAddr func(*http.Request) netip.Addr
+}
+
+// Guard is Middleware configured by o.
+func Guard(v skillett.Verifier, o Options) func(http.Handler) http.Handler {
+	scope, clientAddr := o.Scope, o.ClientAddr
+	if clientAddr == nil {
+		clientAddr = ClientAddr
+	}
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			token, _ := BearerToken(r)
@@ -87,7 +109,7 @@ func RequireScope(v skillett.Verifier, scope string) func(http.Handler) http.Han
 				WriteError(w, http.StatusUnauthorized, skillett.EUNAUTHORIZED, "Send an API key as Authorization: Bearer sk_….")
 				return
 			}
-			res, err := v.Verify(r.Context(), skillett.VerifyRequest{Key: token, Scope: scope, Addr: ClientAddr(r)})
+			res, err := v.Verify(r.Context(), skillett.VerifyRequest{Key: token, Scope: scope, Addr: clientAddr(r)})
 			var ac *authContext
 			if res.RateLimit.Limited() || res.Valid() {
 				ac = &authContext{Context: r.Context(), p: res.Principal}

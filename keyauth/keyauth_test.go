@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/clientip"
 	"github.com/skillett/skillett/keyauth"
 )
 
@@ -140,6 +142,46 @@ func TestClientAddr(t *testing.T) {
 		r.RemoteAddr = remote
 		if got := keyauth.ClientAddr(r).String(); got != want {
 			t.Errorf("ClientAddr(%q) = %s, want %s", remote, got, want)
+		}
+	}
+}
+
+// Behind a reverse proxy, Guard's ClientAddr decides which address the
+// allowlist sees: X-Forwarded-For counts only when a trusted proxy sent it.
+func TestGuardBehindProxy(t *testing.T) {
+	allow, _ := skillett.ParseIPAllowlist([]string{"203.0.113.0/24"})
+	svc, full := benchService(t, skillett.KeyRequest{Name: "office", IPAllowlist: allow})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if keyauth.PrincipalFrom(r.Context()) == nil {
+			t.Error("no principal in the context")
+		}
+	})
+	loopback := clientip.NewResolver([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+	elsewhere := clientip.NewResolver([]netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")})
+	for _, c := range []struct {
+		name string
+		h    http.Handler
+		xff  string
+		want int
+	}{
+		{"peer address, header ignored", keyauth.Middleware(svc)(ok), "203.0.113.7", 403},
+		{"trusted proxy says an allowed client", keyauth.Guard(svc, keyauth.Options{ClientAddr: loopback.Addr})(ok), "203.0.113.7", 200},
+		{"trusted proxy says another client", keyauth.Guard(svc, keyauth.Options{ClientAddr: loopback.Addr})(ok), "198.51.100.1", 403},
+		{"spoofed chain ends at the proxy's client", keyauth.Guard(svc, keyauth.Options{ClientAddr: loopback.Addr})(ok), "203.0.113.7, 198.51.100.1", 403},
+		{"header from an untrusted peer", keyauth.Guard(svc, keyauth.Options{ClientAddr: elsewhere.Addr})(ok), "203.0.113.7", 403},
+	} {
+		srv := httptest.NewServer(c.h)
+		req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL, nil)
+		req.Header.Set("Authorization", "Bearer "+full)
+		req.Header.Set("X-Forwarded-For", c.xff)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		srv.Close()
+		if res.StatusCode != c.want {
+			t.Errorf("%s: got %d, want %d", c.name, res.StatusCode, c.want)
 		}
 	}
 }
