@@ -80,13 +80,17 @@ type ListedKey struct {
 func NewListedKeys(keys []*skillett.Key) []ListedKey {
 	out := make([]ListedKey, len(keys))
 	for i, k := range keys {
-		out[i] = ListedKey{
-			ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
-			LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
-			RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
-		}
+		out[i] = newListedKey(k)
 	}
 	return out
+}
+
+func newListedKey(k *skillett.Key) ListedKey {
+	return ListedKey{
+		ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
+		LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
+		RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
+	}
 }
 
 // CreateKeyRequest is the body of POST /api-keys.
@@ -143,14 +147,7 @@ type RateLimitRequest struct {
 // KeyDetail is GET /api-keys/{id} (SPEC §8): the list item's eight fields
 // and four more.
 type KeyDetail struct {
-	ID               string     `json:"id"`
-	Name             string     `json:"name"`
-	KeyPrefix        string     `json:"key_prefix"`
-	Scopes           []string   `json:"scopes"`
-	LastUsedAt       *string    `json:"last_used_at"`
-	ExpiresAt        *string    `json:"expires_at"`
-	RevokedAt        *string    `json:"revoked_at"`
-	CreatedAt        string     `json:"created_at"`
+	ListedKey
 	IPAllowlist      []string   `json:"ip_allowlist"`
 	RateLimit        *RateLimit `json:"rate_limit"`
 	ReplacedBy       *string    `json:"replaced_by"`
@@ -160,9 +157,7 @@ type KeyDetail struct {
 // NewKeyDetail is k as GET /api-keys/{id} shows it.
 func NewKeyDetail(k *skillett.Key) KeyDetail {
 	d := KeyDetail{
-		ID: k.ID, Name: k.Name, KeyPrefix: k.Prefix, Scopes: k.Scopes,
-		LastUsedAt: optTimestamp(k.LastUsedAt), ExpiresAt: optTimestamp(k.ExpiresAt),
-		RevokedAt: optTimestamp(k.RevokedAt), CreatedAt: timestamp(k.CreatedAt),
+		ListedKey:  newListedKey(k),
 		ReplacedBy: optString(k.ReplacedBy), RevocationReason: optString(k.Reason()),
 	}
 	if k.IPAllowlist != nil {
