@@ -137,6 +137,10 @@ func TestClientAddr(t *testing.T) {
 		"[2001:db8::1]:4000":        "2001:db8::1",
 		"[fe80::1%eth0]:4000":       "fe80::1",
 		"garbage":                   "invalid IP",
+		"203.0.113.7":               "invalid IP", // no port: not what net/http sets
+		"2001:db8::1":               "invalid IP",
+		"[2001:db8::1":              "invalid IP",
+		"[]:80":                     "invalid IP",
 	} {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.RemoteAddr = remote

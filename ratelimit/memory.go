@@ -2,100 +2,132 @@ package ratelimit
 
 import (
 	"context"
-	"hash/maphash"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
-// Memory is an exact in-process Limiter: fixed windows per key in a
-// sharded map. Windows that have ended are swept as the map grows, so its
-// size follows the keys used within their windows.
+// Memory is an exact in-process Limiter: a fixed window per key, taken
+// without a lock. A use is one compare-and-swap on the key's counter, so
+// that many goroutines using one hot key do not queue on a mutex (on two
+// cores, a contended mutex put them to sleep in the kernel). Windows that
+// have ended are swept as the number of keys grows, so the memory held
+// follows the keys used within their windows.
 type Memory struct {
-	seed   maphash.Seed
-	shards [64]memShard
+	keys    sync.Map // key → *keyWindow; written once per key, read on every use
+	n       atomic.Int64
+	sweepAt atomic.Int64
+	sweep   sync.Mutex
 }
 
-type memShard struct {
-	mu    sync.Mutex
-	m     map[string]window
-	sweep int // sweep ended windows when the map reaches this size
-	_     [40]byte
-}
+// keyWindow holds one key's current window. ended marks a keyWindow the
+// sweeper took out of the map: a use that finds it looks the key up again.
+type keyWindow struct{ cur atomic.Pointer[window] }
 
-// window is one key's current window: it started at start (unix ns),
-// lasts length, and n uses were taken in it.
+// window is one window of a key: it started at start (unix ns) and lasts
+// length; n uses were taken in it.
 type window struct {
 	start  int64
 	length time.Duration
-	n      int
+	n      atomic.Int64
 }
+
+func (w *window) endsAt() int64 { return w.start + int64(w.length) }
+
+// ended is the window of a swept keyWindow.
+var ended = &window{}
+
+const minSweep = 64 * 1024
 
 // NewMemory returns an empty Memory limiter.
 func NewMemory() *Memory {
-	m := &Memory{seed: maphash.MakeSeed()}
-	for i := range m.shards {
-		m.shards[i].m = make(map[string]window)
-		m.shards[i].sweep = 1024
-	}
+	m := &Memory{}
+	m.sweepAt.Store(minSweep)
 	return m
 }
 
 // Allow implements Limiter.
 func (m *Memory) Allow(_ context.Context, key string, l Limit, now time.Time) (Result, error) {
-	return m.take(key, l, now, 1), nil
+	return m.take(key, l, now, true), nil
 }
 
 // Peek implements Limiter.
 func (m *Memory) Peek(_ context.Context, key string, l Limit, now time.Time) (Result, error) {
-	return m.take(key, l, now, 0), nil
+	return m.take(key, l, now, false), nil
 }
 
-func (m *Memory) take(key string, l Limit, now time.Time, n int) Result {
+func (m *Memory) take(key string, l Limit, now time.Time, use bool) Result {
 	t := now.UnixNano()
-	sh := &m.shards[maphash.String(m.seed, key)%uint64(len(m.shards))]
-	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	w, ok := sh.m[key]
-	if !ok || w.length != l.Window || t >= w.start+int64(w.length) {
-		w = window{start: t, length: l.Window}
-	}
-	res := Result{Limit: l, Reset: time.Duration(w.start + int64(w.length) - t)}
-	res.Reset = min(res.Reset, l.Window) // a clock that went back
-	if w.n >= l.Max {
-		return res
-	}
-	res.Allowed = true
-	if n == 0 {
-		res.Remaining = l.Max - w.n
-		return res
-	}
-	w.n += n
-	res.Remaining = l.Max - w.n
-	if !ok && len(sh.m) >= sh.sweep {
-		sh.sweepEnded(t)
-	}
-	sh.m[key] = w
-	return res
-}
-
-// sweepEnded drops the windows that have ended at t. The caller holds mu.
-func (sh *memShard) sweepEnded(t int64) {
-	for k, w := range sh.m {
-		if t >= w.start+int64(w.length) {
-			delete(sh.m, k)
+	kw := m.keyWindow(key, t)
+	for {
+		w := kw.cur.Load()
+		if w == ended {
+			kw = m.keyWindow(key, t)
+			continue
+		}
+		if w == nil || w.length != l.Window || t >= w.endsAt() {
+			// A new window, starting now.
+			if !use || l.Max < 1 {
+				return Result{Allowed: l.Max >= 1, Limit: l, Remaining: max(l.Max, 0), Reset: l.Window}
+			}
+			nw := &window{start: t, length: l.Window}
+			nw.n.Store(1)
+			if kw.cur.CompareAndSwap(w, nw) {
+				return Result{Allowed: true, Limit: l, Remaining: l.Max - 1, Reset: l.Window}
+			}
+			continue
+		}
+		res := Result{Limit: l, Reset: min(time.Duration(w.endsAt()-t), l.Window)} // min: a clock that went back
+		n := w.n.Load()
+		if n >= int64(l.Max) {
+			return res
+		}
+		res.Allowed = true
+		if !use {
+			res.Remaining = l.Max - int(n)
+			return res
+		}
+		if w.n.CompareAndSwap(n, n+1) {
+			res.Remaining = l.Max - int(n) - 1
+			return res
 		}
 	}
-	sh.sweep = max(2*len(sh.m), 1024)
 }
 
-// Len returns the number of windows held, ended ones not yet swept included.
-func (m *Memory) Len() int {
-	n := 0
-	for i := range m.shards {
-		sh := &m.shards[i]
-		sh.mu.Lock()
-		n += len(sh.m)
-		sh.mu.Unlock()
+// keyWindow returns key's keyWindow, adding one (and sweeping when the
+// map has grown) if there is none.
+func (m *Memory) keyWindow(key string, t int64) *keyWindow {
+	if kw, ok := m.keys.Load(key); ok {
+		return kw.(*keyWindow)
 	}
-	return n
+	kw, loaded := m.keys.LoadOrStore(key, &keyWindow{})
+	if !loaded && m.n.Add(1) >= m.sweepAt.Load() {
+		m.sweepEnded(t)
+	}
+	return kw.(*keyWindow)
 }
+
+// sweepEnded drops the keys whose window has ended at t. A key is dropped
+// only if its window is marked ended first, so that a use racing the sweep
+// either lands in the window before it is marked (and the key stays) or
+// finds the mark and starts over in a new keyWindow: never two windows of
+// one key at once.
+func (m *Memory) sweepEnded(t int64) {
+	if !m.sweep.TryLock() {
+		return // another goroutine is sweeping
+	}
+	defer m.sweep.Unlock()
+	m.keys.Range(func(k, v any) bool {
+		kw := v.(*keyWindow)
+		if w := kw.cur.Load(); w != ended && (w == nil || t >= w.endsAt()) && kw.cur.CompareAndSwap(w, ended) {
+			m.keys.CompareAndDelete(k, kw)
+			m.n.Add(-1)
+		}
+		return true
+	})
+	m.sweepAt.Store(max(2*m.n.Load(), minSweep))
+}
+
+// Len returns the number of keys held, those whose window has ended but
+// are not yet swept included.
+func (m *Memory) Len() int { return int(m.n.Load()) }

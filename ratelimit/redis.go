@@ -109,7 +109,7 @@ func (r *Redis) Peek(ctx context.Context, key string, l Limit, now time.Time) (R
 
 func (r *Redis) run(ctx context.Context, key string, l Limit, now time.Time, take int) (Result, error) {
 	if r.down.Load() && time.Now().UnixNano() < r.retryAt.Load() {
-		return r.local.take(key, l, now, take), nil
+		return r.local.take(key, l, now, take == 1), nil
 	}
 	v, err := windowScript.Run(ctx, r.client, []string{r.prefix + key}, now.UnixMilli(), l.Window.Milliseconds(), l.Max, take).Int64Slice()
 	if err == nil && len(v) != 3 {
@@ -120,7 +120,7 @@ func (r *Redis) run(ctx context.Context, key string, l Limit, now time.Time, tak
 			return Result{}, ctx.Err()
 		}
 		r.setState(false, err)
-		return r.local.take(key, l, now, take), nil
+		return r.local.take(key, l, now, take == 1), nil
 	}
 	if r.down.Load() {
 		r.setState(true, nil)

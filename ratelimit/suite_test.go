@@ -145,6 +145,31 @@ func TestMemorySweepsEndedWindows(t *testing.T) {
 	}
 }
 
+// A sweep that races the uses of a key whose window just ended never lets
+// the key have two windows at once: each window still lets exactly Max.
+func TestMemorySweepRacesUses(t *testing.T) {
+	l := ratelimit.NewMemory()
+	t0 := time.Now()
+	three := ratelimit.Limit{Max: 3, Window: time.Second}
+	for round := range 300 {
+		now := t0.Add(time.Duration(round) * time.Second) // the previous window has just ended
+		var allowed atomic.Int64
+		var wg sync.WaitGroup
+		for range 12 {
+			wg.Go(func() {
+				if res := mustAllow(t, l, "hot", three, now); res.Allowed {
+					allowed.Add(1)
+				}
+			})
+		}
+		wg.Go(func() { l.Sweep(now) })
+		wg.Wait()
+		if got := allowed.Load(); got != 3 {
+			t.Fatalf("round %d: %d of 12 uses allowed, want 3", round, got)
+		}
+	}
+}
+
 func itoa(i int) string { return string(appendInt(nil, i)) }
 
 func appendInt(b []byte, i int) []byte {

@@ -67,6 +67,7 @@ func newKeyCache(cfg Config) *keyCache {
 	if !cfg.NoCache {
 		c.known = otter.Must(&otter.Options[[32]byte, *entry]{
 			MaximumSize: cfg.CacheSize,
+			Clock:       noClock{},
 		})
 		c.unknown = otter.Must(&otter.Options[[32]byte, struct{}]{
 			MaximumSize:      max(cfg.NegativeCacheSize, 1),
@@ -124,6 +125,13 @@ func (v *keyCache) lookup(ctx context.Context, h [32]byte, guard missGuard, now 
 	}
 	return e, false, nil
 }
+
+// noClock is the known-key cache's clock: that cache has no expiry of its
+// own (see cacheTTL), so it need not read the time on every hit.
+type noClock struct{}
+
+func (noClock) NowNano() int64                      { return 0 }
+func (noClock) Tick(time.Duration) <-chan time.Time { return nil }
 
 // forget drops every cached entry for which drop is true.
 func (v *keyCache) forget(drop func(*skillett.Principal) bool) {
