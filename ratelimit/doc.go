@@ -9,5 +9,11 @@
 // back to a Memory of its own while Redis does not answer. Both pass one
 // behaviour suite.
 //
+// Redis keeps a round trip off most uses of a busy key: a process leases
+// 1/LeaseDivisor of a key's window at once and spends it locally, and once
+// Redis has refused a use of a window it refuses the rest of that window
+// without asking. Leases never let more than Max through across processes;
+// unspent ones are lost when their window ends.
+//
 // It imports the standard library and github.com/redis/go-redis/v9 only.
 package ratelimit

@@ -19,6 +19,7 @@ import (
 
 	"github.com/skillett/skillett/internal/loudskip"
 	"github.com/skillett/skillett/internal/syncbuf"
+	"github.com/skillett/skillett/internal/testclock"
 	"github.com/skillett/skillett/ratelimit"
 )
 
@@ -98,6 +99,99 @@ func TestRedisSharedAcrossProcesses(t *testing.T) {
 		if !p.Up() {
 			t.Error("limiter reports Redis down")
 		}
+	}
+}
+
+// scriptCalls counts the limiter's script calls a client makes.
+type scriptCalls struct{ n atomic.Int64 }
+
+func (h *scriptCalls) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scriptCalls) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+func (h *scriptCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+// A key limited to 2 000 is leased 20 uses at a time: a burst of 10 ×
+// limit over two processes still lets between limit and 1.1 × limit
+// through (exactly limit: a lease never grants a use twice), with about a
+// twentieth of the Redis calls.
+func TestRedisLeasesSharedAcrossProcesses(t *testing.T) {
+	c := redisClient(t)
+	prefix := uniquePrefix(t, c)
+	var calls scriptCalls
+	c1, c2 := redis.NewClient(c.Options()), redis.NewClient(c.Options())
+	t.Cleanup(func() { c1.Close(); c2.Close() })
+	c1.AddHook(&calls)
+	c2.AddHook(&calls)
+	procs := []*ratelimit.Redis{ratelimit.NewRedis(c1, prefix, nil), ratelimit.NewRedis(c2, prefix, nil)}
+	lim := ratelimit.Limit{Max: 2000, Window: time.Hour}
+	var allowed atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for range 10 * lim.Max / 16 {
+				res, err := procs[w%2].Allow(t.Context(), "key_leased", lim, time.Now())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if res.Allowed {
+					allowed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if got := allowed.Load(); got < int64(lim.Max) || got > int64(lim.Max)*11/10 {
+		t.Fatalf("%d uses over two processes of a key limited to %d: %d allowed, want between %d and %d", 10*lim.Max, lim.Max, got, lim.Max, lim.Max*11/10)
+	}
+	// 100 leases of 20 grant the 2 000 uses; once Redis has refused one
+	// use of the window, a process refuses the rest without asking.
+	if got := calls.n.Load(); got > int64(lim.Max)/10 {
+		t.Errorf("Redis calls for %d uses: %d, want at most %d (leases of %d)", 10*lim.Max, got, lim.Max/10, lim.Max/ratelimit.LeaseDivisor)
+	}
+}
+
+// A lease is spent only within its window: in a process alone, each
+// window still lets exactly Max through, and the last use reports 0 left.
+// Uses over the limit are refused from memory after the first.
+func TestRedisLeaseEndsWithWindow(t *testing.T) {
+	c := redisClient(t)
+	prefix := uniquePrefix(t, c)
+	var calls scriptCalls
+	c = redis.NewClient(c.Options())
+	t.Cleanup(func() { c.Close() })
+	c.AddHook(&calls)
+	l := ratelimit.NewRedis(c, prefix, nil)
+	clock := testclock.New(time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC))
+	lim := ratelimit.Limit{Max: 400, Window: time.Minute}
+	for window := range 3 {
+		for i := range lim.Max {
+			res := mustAllow(t, l, "k", lim, clock.Now())
+			if !res.Allowed || res.Remaining != lim.Max-1-i {
+				t.Fatalf("window %d, use %d: got %+v, want allowed with %d remaining", window, i+1, res, lim.Max-1-i)
+			}
+		}
+		before := calls.n.Load()
+		for range 100 {
+			if res := mustAllow(t, l, "k", lim, clock.Now()); res.Allowed || res.Remaining != 0 || res.Reset != time.Minute {
+				t.Fatalf("window %d: a use over the limit: %+v, want refused, 0 left, reset 1m", window, res)
+			}
+		}
+		if n := calls.n.Load() - before; n != 1 {
+			t.Fatalf("window %d: 100 refused uses asked Redis %d times, want once", window, n)
+		}
+		if res, err := l.Peek(t.Context(), "k", lim, clock.Now()); err != nil || res.Allowed || res.Remaining != 0 {
+			t.Fatalf("window %d: Peek of a spent key: %+v, %v", window, res, err)
+		}
+		clock.Advance(time.Minute)
 	}
 }
 
