@@ -69,14 +69,28 @@ func TestRedis(t *testing.T) {
 	})
 }
 
+// twoProcesses returns two limiters as two processes would have them: each
+// with a client of its own, over one Redis and one key prefix. hook, if
+// not nil, sees both clients' commands.
+func twoProcesses(t *testing.T, hook redis.Hook) []*ratelimit.Redis {
+	c := redisClient(t)
+	prefix := uniquePrefix(t, c)
+	var procs []*ratelimit.Redis
+	for range 2 {
+		ci := redis.NewClient(c.Options())
+		t.Cleanup(func() { ci.Close() })
+		if hook != nil {
+			ci.AddHook(hook)
+		}
+		procs = append(procs, ratelimit.NewRedis(ci, prefix, nil))
+	}
+	return procs
+}
+
 // Two processes sharing one Redis: a burst of 10 × limit spread over both
 // lets exactly limit through.
 func TestRedisSharedAcrossProcesses(t *testing.T) {
-	c := redisClient(t)
-	prefix := uniquePrefix(t, c)
-	c2 := redis.NewClient(c.Options())
-	t.Cleanup(func() { c2.Close() })
-	procs := []*ratelimit.Redis{ratelimit.NewRedis(c, prefix, nil), ratelimit.NewRedis(c2, prefix, nil)}
+	procs := twoProcesses(t, nil)
 	lim := ratelimit.Limit{Max: 25, Window: time.Hour}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
@@ -123,14 +137,8 @@ func (h *scriptCalls) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // through (exactly limit: a lease never grants a use twice), with about a
 // twentieth of the Redis calls.
 func TestRedisLeasesSharedAcrossProcesses(t *testing.T) {
-	c := redisClient(t)
-	prefix := uniquePrefix(t, c)
 	var calls scriptCalls
-	c1, c2 := redis.NewClient(c.Options()), redis.NewClient(c.Options())
-	t.Cleanup(func() { c1.Close(); c2.Close() })
-	c1.AddHook(&calls)
-	c2.AddHook(&calls)
-	procs := []*ratelimit.Redis{ratelimit.NewRedis(c1, prefix, nil), ratelimit.NewRedis(c2, prefix, nil)}
+	procs := twoProcesses(t, &calls)
 	lim := ratelimit.Limit{Max: 2000, Window: time.Hour}
 	var allowed atomic.Int64
 	var wg sync.WaitGroup
