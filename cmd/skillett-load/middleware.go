@@ -151,6 +151,7 @@ func middlewareMux(ctx context.Context, services map[string]*service.Service) (*
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /bare", bareHandler)
 	mux.HandleFunc("GET /bare2", bareHandler)
+	mux.HandleFunc("GET /bare-ratelimit-headers", bareWithRateLimitHeaders)
 	keys := middlewareKeys{}
 	for _, r := range guardedRoutes {
 		svc := services[r.svc]
@@ -190,8 +191,28 @@ func middlewarePairs(keys middlewareKeys) []middlewarePair {
 			pairs = append(pairs, middlewarePair{r.what, endpoint{"/bare", auth(full)}, endpoint{r.route, auth(full)}})
 		}
 	}
+	// The rate-limited answers carry two more headers, which the client
+	// reads too: this pair shows the limiter's cost apart from theirs.
+	if full, ok := keys["/local-rate"]; ok {
+		pairs = append(pairs, middlewarePair{"allowlist + local rate limit, against a bare handler sending the same RateLimit headers",
+			endpoint{"/bare-ratelimit-headers", auth(full)}, endpoint{"/local-rate", auth(full)}})
+	}
 	return pairs
 }
+
+// bareWithRateLimitHeaders is bareHandler with the two headers of a key
+// limited to a million uses a second, as long as the guarded ones.
+func bareWithRateLimitHeaders(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h["Ratelimit-Policy"] = rateLimitPolicy
+	h["Ratelimit"] = rateLimitState
+	bareHandler(w, r)
+}
+
+var (
+	rateLimitPolicy = []string{`"key";q=1000000;w=1`}
+	rateLimitState  = []string{`"key";r=999999;t=1`}
+)
 
 // middlewareRow is one measured pair.
 type middlewareRow struct {
