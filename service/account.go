@@ -34,23 +34,44 @@ var errWrongPassword = skillett.Errorf(skillett.EINVALID, "Your current password
 
 // ChangePassword changes the password of the user of the session token,
 // who must give the current one, and ends the user's other sessions: the
-// one in hand stays. EINVALID (a wrong current password or a bad new
-// one), EUNAUTHORIZED (no session).
+// one in hand stays. Checking the current password is a login attempt on
+// the account: the per-address login rate, the account's failure
+// throttle and the hashing gate apply as they do to Login (SPEC §12), so
+// a stolen session cannot try passwords faster than the login form.
+// EINVALID (a wrong current password or a bad new one), EUNAUTHORIZED (no
+// session), ERATELIMITED, EUNAVAILABLE (hashing busy).
 func (s *Service) ChangePassword(ctx context.Context, token, current, newPassword string) error {
 	p, err := s.SessionPrincipal(ctx, token)
 	if err != nil {
 		return err
 	}
-	if !checkPassword(current, p.User.PasswordHash) {
+	if err := s.AllowClient(ctx, skillett.BucketLogin); err != nil {
+		return err
+	}
+	if err := s.store.ReserveLoginAttempt(ctx, p.User.Email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures); err != nil {
+		return err
+	}
+	var ok bool
+	if err := s.hashes.run(ctx, func() { ok = checkPassword(current, p.User.PasswordHash) }); err != nil {
+		return err
+	}
+	if !ok {
 		return errWrongPassword
 	}
+	if err := s.store.ClearLoginFailures(ctx, p.User.Email); err != nil {
+		return err
+	}
 	if err := skillett.ValidatePassword(newPassword); err != nil {
+		return err
+	}
+	var hash string
+	if err := s.hashes.run(ctx, func() { hash = hashPassword(newPassword, s.cfg.Password) }); err != nil {
 		return err
 	}
 	keep := sha256.Sum256([]byte(token))
 	e := skillett.NewEvent(sessionActor(ctx), skillett.EventUserPasswordChange, s.now())
 	e.Data = map[string]any{"all_sessions": false}
-	return s.store.SetUserPassword(ctx, p.User.ID, hashPassword(newPassword, s.cfg.Password), &keep, e)
+	return s.store.SetUserPassword(ctx, p.User.ID, hash, &keep, e)
 }
 
 // LogoutEverywhere ends every session of the user of the session token,
