@@ -192,10 +192,13 @@ func middlewarePairs(keys middlewareKeys) []middlewarePair {
 		}
 	}
 	// The rate-limited answers carry two more headers, which the client
-	// reads too: this pair shows the limiter's cost apart from theirs.
+	// reads too: these pairs show the headers' cost alone, and the
+	// limiter's apart from theirs.
 	if full, ok := keys["/local-rate"]; ok {
-		pairs = append(pairs, middlewarePair{"allowlist + local rate limit, against a bare handler sending the same RateLimit headers",
-			endpoint{"/bare-ratelimit-headers", auth(full)}, endpoint{"/local-rate", auth(full)}})
+		pairs = append(pairs,
+			middlewarePair{"no key check: a bare handler sending the two RateLimit headers", endpoint{"/bare", auth(full)}, endpoint{"/bare-ratelimit-headers", auth(full)}},
+			middlewarePair{"allowlist + local rate limit, against a bare handler sending the same RateLimit headers",
+				endpoint{"/bare-ratelimit-headers", auth(full)}, endpoint{"/local-rate", auth(full)}})
 	}
 	return pairs
 }
