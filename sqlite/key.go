@@ -58,13 +58,20 @@ func (r *keyRow) key() (*skillett.Key, error) {
 	return &k, nil
 }
 
-// attrs are the stored forms of a key's optional attributes.
+// attrs are the stored forms of a key's scopes and optional attributes,
+// the columns that both insertKey and UpdateKey write.
 type attrs struct {
+	scopes                           string
 	allowlist, rateLimit, rateWindow any
 }
 
 func keyAttrs(k *skillett.Key) (attrs, error) {
 	var a attrs
+	scopes, err := json.Marshal(k.Scopes)
+	if err != nil {
+		return a, err
+	}
+	a.scopes = string(scopes)
 	if k.IPAllowlist != nil {
 		b, err := json.Marshal(k.IPAllowlist) // netip.Prefix marshals as its text
 		if err != nil {
@@ -115,10 +122,6 @@ func (s *Store) CreateKey(ctx context.Context, k *skillett.Key, limits skillett.
 }
 
 func insertKey(ctx context.Context, tx *sql.Tx, k *skillett.Key) error {
-	scopes, err := json.Marshal(k.Scopes)
-	if err != nil {
-		return err
-	}
 	a, err := keyAttrs(k)
 	if err != nil {
 		return err
@@ -127,7 +130,7 @@ func insertKey(ctx context.Context, tx *sql.Tx, k *skillett.Key) error {
 		(id, user_id, name, key_prefix, key_hash, scopes, created_at, expires_at,
 		 ip_allowlist, rate_limit, rate_window)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], string(scopes), k.CreatedAt.Unix(), nullUnix(k.ExpiresAt),
+		k.ID, k.UserID, k.Name, k.Prefix, k.Hash[:], a.scopes, k.CreatedAt.Unix(), nullUnix(k.ExpiresAt),
 		a.allowlist, a.rateLimit, a.rateWindow)
 	return err
 }

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 
 	"github.com/skillett/skillett"
@@ -45,17 +44,13 @@ func (s *Store) UpdateKey(ctx context.Context, userID, keyID string, e *skillett
 		if err != nil {
 			return err
 		}
-		scopes, err := json.Marshal(k.Scopes)
-		if err != nil {
-			return err
-		}
 		a, err := keyAttrs(k)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE api_keys SET name = ?, scopes = ?, expires_at = ?,
 			ip_allowlist = ?, rate_limit = ?, rate_window = ? WHERE id = ?`,
-			k.Name, string(scopes), nullUnix(k.ExpiresAt), a.allowlist, a.rateLimit, a.rateWindow, k.ID); err != nil {
+			k.Name, a.scopes, nullUnix(k.ExpiresAt), a.allowlist, a.rateLimit, a.rateWindow, k.ID); err != nil {
 			return err
 		}
 		if e != nil && len(changed) > 0 {
