@@ -144,7 +144,7 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash [32]byte, e *skille
 		err := tx.QueryRowContext(ctx, `DELETE FROM sessions WHERE token_hash = ? RETURNING user_id`, tokenHash[:]).Scan(&userID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
-		} else if err != nil || e == nil {
+		} else if err != nil {
 			return err
 		}
 		return insertEvent(ctx, tx, about(e, userID, ""))
