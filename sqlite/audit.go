@@ -144,9 +144,8 @@ func (s *Store) RevokeLeakedKeys(ctx context.Context, leaks []skillett.Leak, now
 				return err
 			}
 			e := skillett.NewEvent(ctx, skillett.EventKeyLeaked, now)
-			e.UserID, e.KeyID = userID, id
 			e.Data = l.EventData()
-			if err := insertEvent(ctx, tx, e); err != nil {
+			if err := insertEvent(ctx, tx, about(e, userID, id)); err != nil {
 				return err
 			}
 			if err := recordChange(ctx, tx, id, ""); err != nil {
