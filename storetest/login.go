@@ -79,7 +79,7 @@ func (s suite) loginAttemptPerEmail(t *testing.T) {
 	for range loginMax {
 		wantCode(t, "attempt", reserve(t.Context(), st, loginEmail, T0), "")
 	}
-	wantCode(t, "other loginEmail", reserve(t.Context(), st, "bob@example.com", T0), "")
+	wantCode(t, "other email", reserve(t.Context(), st, "bob@example.com", T0), "")
 }
 
 func (s suite) loginAttemptClear(t *testing.T) {
@@ -93,7 +93,7 @@ func (s suite) loginAttemptClear(t *testing.T) {
 		wantCode(t, fmt.Sprintf("attempt %d after clear", i+1), reserve(t.Context(), st, loginEmail, T0), "")
 	}
 	wantLimited(t, "attempt 11 after clear", reserve(t.Context(), st, loginEmail, T0), loginWindow)
-	wantLimited(t, "other loginEmail not cleared", reserve(t.Context(), st, "bob@example.com", T0), loginWindow)
+	wantLimited(t, "other email not cleared", reserve(t.Context(), st, "bob@example.com", T0), loginWindow)
 }
 
 func (s suite) loginAttemptClearUnknown(t *testing.T) {
