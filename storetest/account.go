@@ -36,12 +36,8 @@ func (s suite) setUserPassword(t *testing.T) {
 			wantCode(t, "CreateSession", st.CreateSession(t.Context(), sess, nil), "")
 		}
 		wantCode(t, "SetUserPassword", st.SetUserPassword(t.Context(), u.ID, "$argon2id$new", &current.TokenHash, nil), "")
-		got, err := st.UserByEmail(t.Context(), u.Email)
-		wantCode(t, "UserByEmail", err, "")
-		if got.PasswordHash != "$argon2id$new" {
-			t.Errorf("password hash: got %q, want the new one", got.PasswordHash)
-		}
-		_, _, err = st.SessionUser(t.Context(), mine.TokenHash, T0.Add(time.Hour))
+		wantPasswordHash(t, st, u, "$argon2id$new")
+		_, _, err := st.SessionUser(t.Context(), mine.TokenHash, T0.Add(time.Hour))
 		wantCode(t, "SessionUser(other session of the user)", err, skillett.ENOTFOUND)
 		_, _, err = st.SessionUser(t.Context(), current.TokenHash, T0.Add(time.Hour))
 		wantCode(t, "SessionUser(kept session)", err, "")
