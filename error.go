@@ -77,11 +77,13 @@ func PlanLimitError(max int) *Error {
 // window. Every store returns it, so that all say the same and round the
 // same way.
 func LoginThrottledError(retry time.Duration) *Error {
-	return &Error{
-		Code:       ERATELIMITED,
-		Message:    "Too many failed logins; try again later.",
-		RetryAfter: roundUpSeconds(retry),
-	}
+	return RateLimitedError("Too many failed logins; try again later.", retry)
+}
+
+// RateLimitedError is an ERATELIMITED error saying msg, whose RetryAfter is
+// retry rounded up to whole seconds, at least one.
+func RateLimitedError(msg string, retry time.Duration) *Error {
+	return &Error{Code: ERATELIMITED, Message: msg, RetryAfter: roundUpSeconds(retry)}
 }
 
 // RetryAfter is how long the caller of a request refused with err should

@@ -205,5 +205,5 @@ func limited(bucket string, retry time.Duration) error {
 	if !ok {
 		msg = "Too many requests from your address; try again later."
 	}
-	return &skillett.Error{Code: skillett.ERATELIMITED, Message: msg, RetryAfter: max(time.Second, (retry + time.Second - 1).Truncate(time.Second))}
+	return skillett.RateLimitedError(msg, retry)
 }
