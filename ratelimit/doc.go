@@ -15,5 +15,6 @@
 // without asking. Leases never let more than Max through across processes;
 // unspent ones are lost when their window ends.
 //
-// It imports the standard library and github.com/redis/go-redis/v9 only.
+// It imports the standard library, the root package (for the
+// AddressLimiter contract) and github.com/redis/go-redis/v9 only.
 package ratelimit
