@@ -78,7 +78,7 @@ func (s *Service) KeyUsage(ctx context.Context, userID, keyID string, days int) 
 	if days < 1 || days > MaxUsageDays {
 		return nil, skillett.Errorf(skillett.EINVALID, "days must be between 1 and %d.", MaxUsageDays)
 	}
-	if err := s.ownKey(ctx, userID, keyID); err != nil {
+	if _, err := s.KeyByID(ctx, userID, keyID); err != nil {
 		return nil, err
 	}
 	to := dayTime(utcDay(s.now()))
@@ -110,17 +110,3 @@ func (s *Service) UsageTotals(ctx context.Context, userID string, days int) (map
 const MaxUsageDays = 90
 
 func dayTime(day int64) time.Time { return time.Unix(day*86400, 0).UTC() }
-
-// ownKey returns ENOTFOUND unless the user has a key with this id.
-func (s *Service) ownKey(ctx context.Context, userID, keyID string) error {
-	keys, err := s.store.ListKeys(ctx, userID)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if k.ID == keyID {
-			return nil
-		}
-	}
-	return skillett.Errorf(skillett.ENOTFOUND, "No API key with this id belongs to you.")
-}
