@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"net/netip"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/clientip"
@@ -12,14 +13,20 @@ import (
 // returns ERATELIMITED, with RetryAfter, over the bucket's limit (SPEC
 // §12). Calls that come from no client (the CLI) are not limited.
 func (s *Service) AllowClient(ctx context.Context, bucket string) error {
-	if s.cfg.AddressLimits == nil {
-		return nil
-	}
-	addr, ok := clientip.FromContext(ctx)
+	addr, ok := s.limitedClient(ctx)
 	if !ok {
 		return nil
 	}
 	return s.cfg.AddressLimits.Allow(ctx, bucket, addr)
+}
+
+// limitedClient returns the client address of ctx, and false when calls
+// of ctx are not limited: no limiter configured, or no client (the CLI).
+func (s *Service) limitedClient(ctx context.Context) (netip.Addr, bool) {
+	if s.cfg.AddressLimits == nil {
+		return netip.Addr{}, false
+	}
+	return clientip.FromContext(ctx)
 }
 
 // missGuard is what a credential lookup on behalf of a client asks before
@@ -29,16 +36,15 @@ func (s *Service) AllowClient(ctx context.Context, bucket string) error {
 type missGuard struct {
 	limiter skillett.AddressLimiter
 	ctx     context.Context
+	addr    netip.Addr
 }
 
 func (s *Service) missGuard(ctx context.Context) missGuard {
-	if s.cfg.AddressLimits == nil {
+	addr, ok := s.limitedClient(ctx)
+	if !ok {
 		return missGuard{}
 	}
-	if _, ok := clientip.FromContext(ctx); !ok {
-		return missGuard{}
-	}
-	return missGuard{limiter: s.cfg.AddressLimits, ctx: ctx}
+	return missGuard{limiter: s.cfg.AddressLimits, ctx: ctx, addr: addr}
 }
 
 // before returns ERATELIMITED, without I/O, when the client is known to be
@@ -47,8 +53,7 @@ func (g missGuard) before() error {
 	if g.limiter == nil {
 		return nil
 	}
-	addr, _ := clientip.FromContext(g.ctx)
-	return g.limiter.Blocked(skillett.BucketMiss, addr)
+	return g.limiter.Blocked(skillett.BucketMiss, g.addr)
 }
 
 // missed counts a lookup that matched nothing. Its verdict only matters
@@ -58,6 +63,5 @@ func (g missGuard) missed() {
 	if g.limiter == nil {
 		return
 	}
-	addr, _ := clientip.FromContext(g.ctx)
-	_ = g.limiter.Allow(g.ctx, skillett.BucketMiss, addr)
+	_ = g.limiter.Allow(g.ctx, skillett.BucketMiss, g.addr)
 }
