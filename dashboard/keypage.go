@@ -102,7 +102,7 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 		Changeable: k.CheckChangeable(now, false) == nil,
 		Rollable:   k.CheckChangeable(now, true) == nil,
 		Form:       form,
-		MinDate:    now.UTC().AddDate(0, 0, 1).Format(time.DateOnly),
+		MinDate:    minExpiryDate(now),
 	}
 	for _, p := range k.IPAllowlist {
 		page.Allowlist = append(page.Allowlist, p.String())
@@ -129,9 +129,7 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 			page.Key.Replaced = &replacement{ID: nk.ID, Prefix: nk.Prefix}
 		}
 	}
-	for _, name := range d.integrations {
-		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
-	}
+	page.Integrations = d.integrationChoices(form.Chosen)
 	// Scopes the key has beyond the configured integrations stay offered.
 	for _, name := range form.Chosen {
 		if !slices.Contains(d.integrations, name) {
@@ -142,10 +140,7 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 	if page.Key.Expires != nil {
 		keep = "Keep (" + page.Key.Expires.Exact + ")"
 	}
-	page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: "keep", Label: keep, Selected: form.Expiry == "keep"})
-	for _, c := range expiryChoices {
-		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
-	}
+	page.ExpiryOptions = append([]choice{{Value: "keep", Label: keep, Selected: form.Expiry == "keep"}}, expiryOptions(form.Expiry)...)
 	v := &view{Title: k.Name, User: u, Notice: notice, Page: page}
 	if formErr != nil {
 		v.Error, v.ErrorTitle = d.message(formErr), "Your changes were not saved"

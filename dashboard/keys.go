@@ -168,7 +168,7 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 		return
 	}
 	now := d.svc.Now()
-	page := keysPage{Form: form, MinDate: now.UTC().AddDate(0, 0, 1).Format(time.DateOnly), Total: len(keys)}
+	page := keysPage{Form: form, MinDate: minExpiryDate(now), Total: len(keys)}
 	page.Usage.Plan = planName(u.Plan)
 	page.Usage.Max, page.Usage.Limited = d.svc.Limits().Max(u.Plan)
 	page.ActiveOnly = r.URL.Query().Get("show") == "active"
@@ -185,7 +185,7 @@ func (d *Dashboard) showKeys(w http.ResponseWriter, r *http.Request, u *skillett
 	from, to := page.paginate(len(shown), r.URL.Query().Get("page"))
 	page.Keys = keyRows(shown[from:to], keys, uses, marks, now)
 	page.Leaks = d.banner(r, keys, marks, now)
-	d.formChoices(&page, form)
+	page.Integrations, page.ExpiryOptions = d.integrationChoices(form.Chosen), expiryOptions(form.Expiry)
 	v := &view{Title: "API keys", User: u, Notice: f.message(keys), Page: page}
 	if formErr != nil && !(skillett.ErrorCode(formErr) == skillett.EPLANLIMIT && page.Usage.AtLimit()) {
 		// (At the limit the disabled form says why, once.)
@@ -238,15 +238,30 @@ func keyRows(keys, all []*skillett.Key, uses map[string]skillett.UsageCounts, ma
 	return rows
 }
 
-// formChoices fills in the create form's integrations and expiry options,
-// with form's choices selected.
-func (d *Dashboard) formChoices(page *keysPage, form createForm) {
+// integrationChoices are the configured integrations as the forms offer
+// them, those in chosen ticked.
+func (d *Dashboard) integrationChoices(chosen []string) []choice {
+	var out []choice
 	for _, name := range d.integrations {
-		page.Integrations = append(page.Integrations, choice{Value: name, Label: name, Selected: slices.Contains(form.Chosen, name)})
+		out = append(out, choice{Value: name, Label: name, Selected: slices.Contains(chosen, name)})
 	}
+	return out
+}
+
+// expiryOptions are the expiryChoices as the forms offer them, the one
+// whose value is selected marked so.
+func expiryOptions(selected string) []choice {
+	var out []choice
 	for _, c := range expiryChoices {
-		page.ExpiryOptions = append(page.ExpiryOptions, choice{Value: c.value, Label: c.label, Selected: c.value == form.Expiry})
+		out = append(out, choice{Value: c.value, Label: c.label, Selected: c.value == selected})
 	}
+	return out
+}
+
+// minExpiryDate is the earliest expiry date the forms offer at now:
+// tomorrow, in UTC.
+func minExpiryDate(now time.Time) string {
+	return now.UTC().AddDate(0, 0, 1).Format(time.DateOnly)
 }
 
 func (d *Dashboard) handleCreateKey(w http.ResponseWriter, r *http.Request, u *skillett.User) {
