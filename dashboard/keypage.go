@@ -174,12 +174,15 @@ func (d *Dashboard) handleEditKey(w http.ResponseWriter, r *http.Request, u *ski
 	d.showKeyPage(w, r, u, k, status, form, err, "")
 }
 
-// graceChoices are the roll form's options: how long the old key keeps
+// graceChoice is an option of the roll form: how long the old key keeps
 // working.
-var graceChoices = []struct {
+type graceChoice struct {
 	seconds int
 	label   string
-}{
+}
+
+// graceChoices are the roll form's options.
+var graceChoices = []graceChoice{
 	{0, "Stop it now"},
 	{3600, "For 1 hour"},
 	{86400, "For 24 hours"},
@@ -227,12 +230,7 @@ func (d *Dashboard) handleRoll(w http.ResponseWriter, r *http.Request, u *skille
 		return
 	}
 	grace, err := strconv.Atoi(r.PostFormValue("grace"))
-	if err != nil || !slices.ContainsFunc(graceChoices, func(c struct {
-		seconds int
-		label   string
-	}) bool {
-		return c.seconds == grace
-	}) {
+	if err != nil || !slices.ContainsFunc(graceChoices, func(c graceChoice) bool { return c.seconds == grace }) {
 		d.showRollPage(w, r, u, http.StatusUnprocessableEntity, defaultGrace,
 			skillett.Errorf(skillett.EINVALID, "Choose how long the old key should keep working."))
 		return
