@@ -92,8 +92,7 @@ func userSentence(e *skillett.Event) (s, note string) {
 		}
 		return "Signed out", ""
 	case skillett.EventUserPlanChange:
-		str := func(k string) string { s, _ := e.Data[k].(string); return s }
-		return fmt.Sprintf("Plan changed from %s to %s", planName(skillett.Plan(str("from"))), planName(skillett.Plan(str("to")))), ""
+		return fmt.Sprintf("Plan changed from %s to %s", planName(skillett.Plan(dataString(e, "from"))), planName(skillett.Plan(dataString(e, "to")))), ""
 	case skillett.EventUserPasswordChange:
 		if allSessions {
 			return "Password changed", "all sessions signed out"
@@ -110,7 +109,6 @@ func keySentence(e *skillett.Event, names map[string]string) string {
 	if names[e.KeyID] == "" {
 		key = "Key " + e.KeyID
 	}
-	str := func(k string) string { s, _ := e.Data[k].(string); return s }
 	switch e.Type {
 	case skillett.EventKeyCreated:
 		return key + " created"
@@ -128,9 +126,9 @@ func keySentence(e *skillett.Event, names map[string]string) string {
 		return key + " revoked"
 	case skillett.EventKeyLeaked:
 		s := key + " leaked — revoked automatically"
-		if src := str("source"); src != "" {
+		if src := dataString(e, "source"); src != "" {
 			s += " (found: " + src
-			if u := str("url"); u != "" {
+			if u := dataString(e, "url"); u != "" {
 				s += ", " + u
 			}
 			s += ")"
@@ -145,4 +143,10 @@ func sentenceKey(id string, names map[string]string) string {
 		return "key “" + n + "”"
 	}
 	return "key " + id
+}
+
+// dataString is e's data member k when it is a string, else "".
+func dataString(e *skillett.Event, k string) string {
+	s, _ := e.Data[k].(string)
+	return s
 }

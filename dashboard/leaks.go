@@ -49,9 +49,7 @@ func (d *Dashboard) leakMarks(ctx context.Context, userID string) (map[string]*l
 		if _, ok := marks[e.KeyID]; ok || e.KeyID == "" {
 			continue
 		}
-		m := &leakMark{at: e.CreatedAt}
-		m.Source, _ = e.Data["source"].(string)
-		m.URL, _ = e.Data["url"].(string)
+		m := &leakMark{Source: dataString(e, "source"), URL: dataString(e, "url"), at: e.CreatedAt}
 		if u, err := url.Parse(m.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
 			m.Link = true
 		}
