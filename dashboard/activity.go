@@ -64,7 +64,7 @@ func sentence(e *skillett.Event, names map[string]string) string {
 	case a.Type == skillett.ActorSecretScanning:
 		s += " on GitHub's report"
 	case a.Type == skillett.ActorAPIKey:
-		s += " with " + sentenceKey(a.ID, names)
+		s += " with " + keyName("key", a.ID, names)
 	}
 	if e.Actor.IP != "" {
 		s += " from " + e.Actor.IP
@@ -105,10 +105,7 @@ func userSentence(e *skillett.Event) (s, note string) {
 // keySentence says what an event about a key recorded: Key “CI deploy”
 // revoked.
 func keySentence(e *skillett.Event, names map[string]string) string {
-	key := "Key “" + names[e.KeyID] + "”"
-	if names[e.KeyID] == "" {
-		key = "Key " + e.KeyID
-	}
+	key := keyName("Key", e.KeyID, names)
 	switch e.Type {
 	case skillett.EventKeyCreated:
 		return key + " created"
@@ -138,11 +135,13 @@ func keySentence(e *skillett.Event, names map[string]string) string {
 	return e.Type
 }
 
-func sentenceKey(id string, names map[string]string) string {
+// keyName names the key with id after word ("Key", "key"): by its name
+// in quotes, or by its id when names has none.
+func keyName(word, id string, names map[string]string) string {
 	if n := names[id]; n != "" {
-		return "key “" + n + "”"
+		return word + " “" + n + "”"
 	}
-	return "key " + id
+	return word + " " + id
 }
 
 // dataString is e's data member k when it is a string, else "".
