@@ -97,15 +97,13 @@ func (d *Dashboard) showKeyPage(w http.ResponseWriter, r *http.Request, u *skill
 	now := d.svc.Now()
 	page := keyPage{
 		Key:        newKeyRow(k, now),
+		Allowlist:  allowlistStrings(k),
 		RateLimit:  rateLimitText(k.RateLimit),
 		Reason:     k.Reason(),
 		Changeable: k.CheckChangeable(now, false) == nil,
 		Rollable:   k.CheckChangeable(now, true) == nil,
 		Form:       form,
 		MinDate:    minExpiryDate(now),
-	}
-	for _, p := range k.IPAllowlist {
-		page.Allowlist = append(page.Allowlist, p.String())
 	}
 	days, err := d.svc.KeyUsage(r.Context(), u.ID, k.ID, usageChartDays)
 	if err != nil {

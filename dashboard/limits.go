@@ -30,16 +30,21 @@ func limitsFormOf(r *http.Request) limitsForm {
 
 // limitsFormOfKey is the form filled in from k.
 func limitsFormOfKey(k *skillett.Key) limitsForm {
-	f := limitsForm{RateWindow: defaultRateWindow}
-	var list []string
-	for _, p := range k.IPAllowlist {
-		list = append(list, p.String())
-	}
-	f.Allowlist = strings.Join(list, "\n")
+	f := limitsForm{Allowlist: strings.Join(allowlistStrings(k), "\n"), RateWindow: defaultRateWindow}
 	if rl := k.RateLimit; rl != nil {
 		f.RateMax, f.RateWindow = strconv.Itoa(rl.Limit), strconv.Itoa(int(rl.Window/time.Second))
 	}
 	return f
+}
+
+// allowlistStrings is k's IP allowlist as text, nil when any address may
+// use it.
+func allowlistStrings(k *skillett.Key) []string {
+	var list []string
+	for _, p := range k.IPAllowlist {
+		list = append(list, p.String())
+	}
+	return list
 }
 
 // parse reads the form: a nil list and a nil limit mean none. The values
