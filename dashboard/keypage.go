@@ -165,11 +165,16 @@ func (d *Dashboard) handleEditKey(w http.ResponseWriter, r *http.Request, u *ski
 			return
 		}
 	}
-	status := d.formStatus(w, r, err)
+	d.showKeyPage(w, r, u, k, d.changeStatus(w, r, err), form, err, "")
+}
+
+// changeStatus is formStatus for a change to a key, where a conflict (the
+// key is revoked, expired or rolled) is 409.
+func (d *Dashboard) changeStatus(w http.ResponseWriter, r *http.Request, err error) int {
 	if skillett.ErrorCode(err) == skillett.ECONFLICT {
-		status = http.StatusConflict
+		return http.StatusConflict
 	}
-	d.showKeyPage(w, r, u, k, status, form, err, "")
+	return d.formStatus(w, r, err)
 }
 
 // graceChoice is an option of the roll form: how long the old key keeps
@@ -235,11 +240,7 @@ func (d *Dashboard) handleRoll(w http.ResponseWriter, r *http.Request, u *skille
 	}
 	_, _, full, err := d.svc.RollKey(r.Context(), u.ID, r.PathValue("id"), time.Duration(grace)*time.Second)
 	if err != nil {
-		status := d.formStatus(w, r, err)
-		if skillett.ErrorCode(err) == skillett.ECONFLICT {
-			status = http.StatusConflict
-		}
-		d.showRollPage(w, r, u, status, grace, err)
+		d.showRollPage(w, r, u, d.changeStatus(w, r, err), grace, err)
 		return
 	}
 	d.setNewKey(w, r, full)
