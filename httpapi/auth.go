@@ -37,7 +37,8 @@ func (a authenticator) principal(w http.ResponseWriter, r *http.Request) (*skill
 	return nil, errNoCredentials
 }
 
-// any requires an authenticated principal, whatever its scopes.
+// any requires an authenticated principal, whatever its scopes. Every
+// answer behind it is private, the full keys of create and roll included.
 func (a authenticator) any(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		private(w)

@@ -179,7 +179,6 @@ func handleCreateKey(svc *service.Service) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		encode(w, http.StatusCreated, NewCreateKeyResponse(k, full))
 	})
 }

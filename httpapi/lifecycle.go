@@ -189,7 +189,6 @@ func handleRollKey(svc *service.Service) http.Handler {
 			fail(w, r, err)
 			return
 		}
-		w.Header().Set("Cache-Control", "no-store")
 		encode(w, http.StatusCreated, NewRollKeyResponse(old, newKey, full))
 	})
 }
