@@ -93,6 +93,16 @@ func TestGitHubSecretScanning(t *testing.T) {
 			e.do("POST", "/secret-scanning/github", b, g.headers(b)).expectError(t, http.StatusBadRequest, skillett.EINVALID)
 		}
 	})
+	t.Run("BadBody", func(t *testing.T) {
+		e.do("POST", "/secret-scanning/github", body, g.headers(body), hdr{"Content-Type": "text/plain"}).
+			expectError(t, http.StatusUnsupportedMediaType, "unsupported_media_type")
+		big := `[{"token":"` + strings.Repeat("x", 1<<20) + `"}]`
+		r := e.do("POST", "/secret-scanning/github", big, g.headers(big))
+		r.expectError(t, http.StatusRequestEntityTooLarge, "payload_too_large")
+		if !strings.Contains(string(r.body), "A report must be at most 1 MiB.") {
+			t.Errorf("413 body: got %s, want the report's own bound", r.body)
+		}
+	})
 	t.Run("OK", func(t *testing.T) {
 		for range 2 { // a second report changes nothing and answers the same
 			r := e.do("POST", "/secret-scanning/github", body, g.headers(body))
