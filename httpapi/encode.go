@@ -141,20 +141,9 @@ func decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || mt != "application/json" {
-			return errMediaType
-		}
-	}
-	if r.ContentLength > maxBodyBytes {
-		return errTooLarge
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return errTooLarge
-	} else if err != nil {
-		return skillett.Errorf(skillett.EINVALID, "The request body could not be read.")
+	body, err := readBody(w, r, maxBodyBytes, errTooLarge)
+	if err != nil {
+		return err
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		if optional {
@@ -166,6 +155,27 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, optional bool) er
 		return skillett.Errorf(skillett.EINVALID, "%s", describeJSONError(err))
 	}
 	return nil
+}
+
+// readBody reads a JSON request body as sent: Content-Type absent or
+// application/json, at most limit bytes (tooLarge beyond).
+func readBody(w http.ResponseWriter, r *http.Request, limit int64, tooLarge error) ([]byte, error) {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || mt != "application/json" {
+			return nil, errMediaType
+		}
+	}
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return nil, tooLarge
+	} else if err != nil {
+		return nil, skillett.Errorf(skillett.EINVALID, "The request body could not be read.")
+	}
+	return body, nil
 }
 
 // describeJSONError turns a decoding error into a sentence for the caller.

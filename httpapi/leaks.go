@@ -2,10 +2,7 @@ package httpapi
 
 import (
 	"context"
-	"errors"
-	"io"
 	"log/slog"
-	"mime"
 	"net/http"
 	"sync"
 	"time"
@@ -28,6 +25,8 @@ func actAs(ctx context.Context, typ string) context.Context {
 	return skillett.WithActor(ctx, a)
 }
 
+var errReportTooLarge = &skillett.Error{Code: "payload_too_large", Message: "A report must be at most 1 MiB."}
+
 var errBadSignature = skillett.Errorf(skillett.EUNAUTHORIZED, "The report must be signed by GitHub: Github-Public-Key-Identifier and Github-Public-Key-Signature do not verify.")
 
 // handleGitHubSecretScanning receives GitHub's secret scanning reports:
@@ -38,18 +37,9 @@ func handleGitHubSecretScanning(svc *service.Service, keys *secretscan.Keys, log
 			fail(w, r, skillett.Errorf(skillett.ENOTFOUND, "Secret scanning reports are not enabled on this server (no --github-keys)."))
 			return
 		}
-		if ct := r.Header.Get("Content-Type"); ct != "" {
-			if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-				fail(w, r, errMediaType)
-				return
-			}
-		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxReportBytes))
-		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			fail(w, r, &skillett.Error{Code: "payload_too_large", Message: "A report must be at most 1 MiB."})
-			return
-		} else if err != nil {
-			fail(w, r, skillett.Errorf(skillett.EINVALID, "The request body could not be read."))
+		body, err := readBody(w, r, maxReportBytes, errReportTooLarge)
+		if err != nil {
+			fail(w, r, err)
 			return
 		}
 		set, refreshErr := keys.Current(r.Context())
