@@ -4,10 +4,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/skillett/skillett"
+	"github.com/skillett/skillett/ratelimit"
 	"github.com/skillett/skillett/secretscan"
 	"github.com/skillett/skillett/service"
 )
@@ -124,43 +124,21 @@ type AddressLimiter interface {
 const PublicRevokeRate = 60
 
 // hourlyLimiter is the per-process AddressLimiter used when Options names
-// none: a fixed one-hour window per address, in memory.
+// none: ratelimit's in-memory fixed windows, one hour per address.
 type hourlyLimiter struct {
-	max int
-	now func() time.Time
-
-	mu      sync.Mutex
-	windows map[string]window
+	windows *ratelimit.Memory
+	limit   ratelimit.Limit
+	now     func() time.Time
 }
 
-type window struct {
-	start time.Time
-	n     int
+func newHourlyLimiter(max int, now func() time.Time) hourlyLimiter {
+	return hourlyLimiter{windows: ratelimit.NewMemory(), limit: ratelimit.Limit{Max: max, Window: time.Hour}, now: now}
 }
 
-func newHourlyLimiter(max int, now func() time.Time) *hourlyLimiter {
-	return &hourlyLimiter{max: max, now: now, windows: map[string]window{}}
-}
-
-func (l *hourlyLimiter) Allow(_ context.Context, addr string) (time.Duration, bool, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.windows) > 100_000 { // forget ended windows now and then
-		for a, w := range l.windows {
-			if now.Sub(w.start) >= time.Hour {
-				delete(l.windows, a)
-			}
-		}
+func (l hourlyLimiter) Allow(ctx context.Context, addr string) (time.Duration, bool, error) {
+	res, err := l.windows.Allow(ctx, addr, l.limit, l.now())
+	if err != nil || res.Allowed {
+		return 0, err == nil, err
 	}
-	w := l.windows[addr]
-	if now.Sub(w.start) >= time.Hour {
-		w = window{start: now}
-	}
-	if w.n >= l.max {
-		return w.start.Add(time.Hour).Sub(now), false, nil
-	}
-	w.n++
-	l.windows[addr] = w
-	return 0, true, nil
+	return res.Reset, false, nil
 }
