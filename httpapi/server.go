@@ -9,8 +9,6 @@
 package httpapi
 
 import (
-	"github.com/skillett/skillett/secretscan"
-
 	"context"
 	"log/slog"
 	"net/http"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/clientip"
+	"github.com/skillett/skillett/secretscan"
 	"github.com/skillett/skillett/service"
 )
 
