@@ -30,18 +30,25 @@ type limitFlags struct {
 	metricsAddr    string
 }
 
+// rateFlags are the per-address rate flags, one a bucket.
+var rateFlags = []struct{ bucket, flag, env, def, what string }{
+	{skillett.BucketLogin, "login-rate", "SKILLETT_LOGIN_RATE", "30/m", "logins"},
+	{skillett.BucketSignup, "signup-rate", "SKILLETT_SIGNUP_RATE", "10/h", "sign-ups"},
+	{skillett.BucketMiss, "miss-rate", "SKILLETT_MISS_RATE", "100/m", "credentials that match nothing"},
+	{skillett.BucketPublicRevoke, "public-revoke-rate", "SKILLETT_PUBLIC_REVOKE_RATE", "60/h", "POST /credentials/revoke calls"},
+}
+
 // The environment variables of these flags (see envVars).
 func init() {
+	for _, r := range rateFlags {
+		envVars[r.flag] = r.env
+	}
 	for flag, name := range map[string]string{
-		"trusted-proxies":    "SKILLETT_TRUSTED_PROXIES",
-		"login-rate":         "SKILLETT_LOGIN_RATE",
-		"signup-rate":        "SKILLETT_SIGNUP_RATE",
-		"miss-rate":          "SKILLETT_MISS_RATE",
-		"public-revoke-rate": "SKILLETT_PUBLIC_REVOKE_RATE",
-		"hash-concurrency":   "SKILLETT_HASH_CONCURRENCY",
-		"max-conns-per-ip":   "SKILLETT_MAX_CONNS_PER_IP",
-		"max-conns":          "SKILLETT_MAX_CONNS",
-		"metrics-addr":       "SKILLETT_METRICS_ADDR",
+		"trusted-proxies":  "SKILLETT_TRUSTED_PROXIES",
+		"hash-concurrency": "SKILLETT_HASH_CONCURRENCY",
+		"max-conns-per-ip": "SKILLETT_MAX_CONNS_PER_IP",
+		"max-conns":        "SKILLETT_MAX_CONNS",
+		"metrics-addr":     "SKILLETT_METRICS_ADDR",
 	} {
 		envVars[flag] = name
 	}
@@ -61,12 +68,7 @@ func addLimitFlags(fs *flag.FlagSet) *limitFlags {
 	l := &limitFlags{rates: make(map[string]rateFlag)}
 	fs.StringVar(&l.trustedProxies, "trusted-proxies", "",
 		"comma-separated CIDR prefixes of reverse proxies whose X-Forwarded-For is believed (env SKILLETT_TRUSTED_PROXIES); none: the client address is the TCP peer")
-	for _, r := range []struct{ bucket, flag, env, def, what string }{
-		{skillett.BucketLogin, "login-rate", "SKILLETT_LOGIN_RATE", "30/m", "logins"},
-		{skillett.BucketSignup, "signup-rate", "SKILLETT_SIGNUP_RATE", "10/h", "sign-ups"},
-		{skillett.BucketMiss, "miss-rate", "SKILLETT_MISS_RATE", "100/m", "credentials that match nothing"},
-		{skillett.BucketPublicRevoke, "public-revoke-rate", "SKILLETT_PUBLIC_REVOKE_RATE", "60/h", "POST /credentials/revoke calls"},
-	} {
+	for _, r := range rateFlags {
 		l.rates[r.bucket] = rateFlag{r.flag, fs.String(r.flag, r.def,
 			fmt.Sprintf("most %s per client address, N/s, N/m, N/h or N/d, or off (env %s)", r.what, r.env))}
 	}
