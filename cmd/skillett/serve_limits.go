@@ -86,7 +86,6 @@ func addLimitFlags(fs *flag.FlagSet) *limitFlags {
 // limits is what the flags resolve to.
 type limits struct {
 	clientIP    *clientip.Resolver
-	trusted     []netip.Prefix
 	rates       map[string]ratelimit.Rate
 	hashes      int
 	connsPerIP  int
@@ -105,7 +104,7 @@ func (l *limitFlags) resolve(tokens []string) (*limits, error) {
 	if err != nil {
 		return nil, usagef("--trusted-proxies: %v", err)
 	}
-	out := &limits{clientIP: clientip.NewResolver(trusted), trusted: trusted, rates: make(map[string]ratelimit.Rate),
+	out := &limits{clientIP: clientip.NewResolver(trusted), rates: make(map[string]ratelimit.Rate),
 		hashes: l.hashes, connsPerIP: l.connsPerIP, conns: l.conns, metricsAddr: l.metricsAddr}
 	for bucket, f := range l.rates {
 		r, err := ratelimit.ParseRate(*f.value)
