@@ -257,12 +257,10 @@ func startMiddlewareServer(c *config, work string) (*server, middlewareKeys, err
 	if err != nil {
 		return nil, nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	logPath := filepath.Join(work, "middleware.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -38,12 +38,10 @@ type server struct {
 // startServer starts `skillett serve --db dsn` with extra flags on a free
 // loopback port and waits until /healthz answers 200.
 func startServer(ctx context.Context, bin, dsn, logPath string, extra ...string) (*server, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	addr := l.Addr().String()
-	l.Close()
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
@@ -79,6 +77,17 @@ func startServer(ctx context.Context, bin, dsn, logPath string, extra ...string)
 			return nil, fmt.Errorf("skillett serve did not answer /healthz within 60 s (%v):\n%s", err, s.logTail())
 		}
 	}
+}
+
+// freeAddr is a loopback address with a port free now, for a child
+// server to listen on.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
 }
 
 // stop sends SIGTERM and checks that the server exits 0 (SPEC §2: finish
