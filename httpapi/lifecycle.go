@@ -3,9 +3,13 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/netip"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/keyauth"
@@ -35,9 +39,12 @@ func field(name, want string, raw json.RawMessage, dst any) (isNull bool, err er
 	if bytes.Equal(raw, []byte("null")) {
 		return true, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
+	// As strict as the body around it (decodeBody, SPEC §12): encoding/json
+	// would take "LIMIT" for "limit" and a repeated member.
+	if err := jsonv2.Unmarshal(raw, dst, jsonv2.RejectUnknownMembers(true)); err != nil {
+		if errors.Is(err, jsonv2.ErrUnknownName) || errors.Is(err, jsontext.ErrDuplicateName) {
+			return false, skillett.Errorf(skillett.EINVALID, "Field %q: %s", name, describeJSONError(err))
+		}
 		return false, skillett.Errorf(skillett.EINVALID, "Field %q must be %s.", name, want)
 	}
 	return false, nil

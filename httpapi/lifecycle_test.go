@@ -165,6 +165,10 @@ func TestUpdateKeyBadInput(t *testing.T) {
 		{map[string]any{"ip_allowlist": []string{"10.0.0.0/33"}}, 400, "invalid_request"},
 		{map[string]any{"rate_limit": map[string]any{"limit": 0, "window_seconds": 1}}, 400, "invalid_request"},
 		{map[string]any{"rate_limit": map[string]any{"limit": 1}}, 400, "invalid_request"},
+		// Nested members are as strict as the body's (SPEC §12): exact case, once, known.
+		{map[string]any{"rate_limit": map[string]any{"LIMIT": 5, "Window_Seconds": 60}}, 400, "invalid_request"},
+		{`{"rate_limit": {"limit": 5, "limit": 6, "window_seconds": 60}}`, 400, "invalid_request"},
+		{map[string]any{"rate_limit": map[string]any{"limit": 5, "window_seconds": 60, "burst": 2}}, 400, "invalid_request"},
 		{map[string]any{"name": "ok", "colour": "red"}, 400, "invalid_request"},
 		{map[string]any{"name": "ok", "scopes": []string{}}, 400, "invalid_request"}, // nothing of a bad request applies
 		{"[]", 400, "invalid_request"},
