@@ -90,14 +90,7 @@ func (u *usageRecorder) flush(ctx context.Context) error {
 				used[id] = t
 			}
 		}
-		e.counts.drain(func(day int64, c skillett.UsageCounts) {
-			k := usageKey{id, day}
-			sum := counts[k]
-			for i := range sum {
-				sum[i] += c[i]
-			}
-			counts[k] = sum
-		})
+		e.counts.drain(func(day int64, c skillett.UsageCounts) { addCounts(counts, usageKey{id, day}, c) })
 	}
 	var errTouch, errCount error
 	if len(used) > 0 {
@@ -121,12 +114,17 @@ func (u *usageRecorder) flush(ctx context.Context) error {
 	}
 	if errCount != nil {
 		for k, c := range counts {
-			sum := u.pendingCount[k]
-			for i := range sum {
-				sum[i] += c[i]
-			}
-			u.pendingCount[k] = sum
+			addCounts(u.pendingCount, k, c)
 		}
 	}
 	return errors.Join(errTouch, errCount)
+}
+
+// addCounts adds c to the counts of k in m.
+func addCounts(m map[usageKey]skillett.UsageCounts, k usageKey, c skillett.UsageCounts) {
+	sum := m[k]
+	for i := range sum {
+		sum[i] += c[i]
+	}
+	m[k] = sum
 }
