@@ -221,6 +221,14 @@ func (k *Key) CheckChangeable(now time.Time, roll bool) error {
 	return nil
 }
 
+// ValidateGracePeriod checks a roll's grace period: 0 to 7 days. EINVALID.
+func ValidateGracePeriod(grace time.Duration) error {
+	if grace < 0 || grace > MaxGracePeriod {
+		return Errorf(EINVALID, "grace_period_seconds must be between 0 and %d.", int(MaxGracePeriod/time.Second))
+	}
+	return nil
+}
+
 // Roll returns the key that replaces old in a roll at now: newKey (its ID,
 // UserID, Prefix, Hash and CreatedAt set by the caller) gets the old key's
 // name, scopes, expiry, allowlist and rate limit. It sets old's ReplacedBy,
@@ -228,8 +236,8 @@ func (k *Key) CheckChangeable(now time.Time, roll bool) error {
 // so that a roll never extends a key's life. ECONFLICT if old is revoked,
 // expired or rolled already; EINVALID for a grace period outside 0–7 days.
 func Roll(old, newKey *Key, grace time.Duration, now time.Time) error {
-	if grace < 0 || grace > MaxGracePeriod {
-		return Errorf(EINVALID, "grace_period_seconds must be between 0 and %d.", int(MaxGracePeriod/time.Second))
+	if err := ValidateGracePeriod(grace); err != nil {
+		return err
 	}
 	if err := old.CheckChangeable(now, true); err != nil {
 		return err

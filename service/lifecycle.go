@@ -68,8 +68,8 @@ func (s *Service) UpdateKey(ctx context.Context, userID, keyID string, upd skill
 // expired or rolled already; of concurrent rolls of one key all but one).
 func (s *Service) RollKey(ctx context.Context, userID, keyID string, grace time.Duration) (old, newKey *skillett.Key, full string, err error) {
 	now := s.now()
-	if grace < 0 || grace > skillett.MaxGracePeriod {
-		return nil, nil, "", skillett.Errorf(skillett.EINVALID, "grace_period_seconds must be between 0 and %d.", int(skillett.MaxGracePeriod/time.Second))
+	if err := skillett.ValidateGracePeriod(grace); err != nil {
+		return nil, nil, "", err
 	}
 	full = apikey.Generate()
 	newKey = &skillett.Key{
