@@ -124,17 +124,14 @@ func (r KeyRequest) Normalize(now time.Time) (KeyRequest, error) {
 	}
 	out.ExpiresAt, out.Parent = exp, r.Parent
 	if r.IPAllowlist != nil {
-		if err := validateAllowlist(r.IPAllowlist); err != nil {
+		if out.IPAllowlist, err = normalizeAllowlist(r.IPAllowlist); err != nil {
 			return r, err
 		}
-		out.IPAllowlist = maskAll(r.IPAllowlist)
 	}
 	if r.RateLimit != nil {
-		if err := r.RateLimit.Validate(); err != nil {
+		if out.RateLimit, err = normalizeRateLimit(r.RateLimit); err != nil {
 			return r, err
 		}
-		rl := *r.RateLimit
-		out.RateLimit = &rl
 	}
 	return out, nil
 }

@@ -51,8 +51,8 @@ func ParseIPAllowlist(entries []string) ([]netip.Prefix, error) {
 	if entries == nil {
 		return nil, nil
 	}
-	if len(entries) == 0 || len(entries) > MaxIPAllowlist {
-		return nil, Errorf(EINVALID, "ip_allowlist must have 1 to %d entries; use null for any address.", MaxIPAllowlist)
+	if err := checkAllowlistLen(len(entries)); err != nil {
+		return nil, err
 	}
 	out := make([]netip.Prefix, len(entries))
 	for i, e := range entries {
@@ -137,39 +137,53 @@ func (u KeyUpdate) Normalize(now time.Time) (KeyUpdate, error) {
 		out.ExpiresAt.Value = &t
 	}
 	if u.IPAllowlist.Set && u.IPAllowlist.Value != nil {
-		if err := validateAllowlist(u.IPAllowlist.Value); err != nil {
+		l, err := normalizeAllowlist(u.IPAllowlist.Value)
+		if err != nil {
 			return u, err
 		}
-		out.IPAllowlist.Value = maskAll(u.IPAllowlist.Value)
+		out.IPAllowlist.Value = l
 	}
 	if u.RateLimit.Set && u.RateLimit.Value != nil {
-		if err := u.RateLimit.Value.Validate(); err != nil {
+		r, err := normalizeRateLimit(u.RateLimit.Value)
+		if err != nil {
 			return u, err
 		}
-		r := *u.RateLimit.Value
-		out.RateLimit.Value = &r
+		out.RateLimit.Value = r
 	}
 	return out, nil
 }
 
-func validateAllowlist(l []netip.Prefix) error {
-	if len(l) == 0 || len(l) > MaxIPAllowlist {
-		return Errorf(EINVALID, "ip_allowlist must have 1 to %d entries; use null for any address.", MaxIPAllowlist)
+// normalizeAllowlist validates a non-nil allowlist and returns a copy with
+// host bits cleared. EINVALID.
+func normalizeAllowlist(l []netip.Prefix) ([]netip.Prefix, error) {
+	if err := checkAllowlistLen(len(l)); err != nil {
+		return nil, err
 	}
-	for _, p := range l {
+	out := make([]netip.Prefix, len(l))
+	for i, p := range l {
 		if !p.IsValid() {
-			return Errorf(EINVALID, "ip_allowlist has an invalid prefix.")
+			return nil, Errorf(EINVALID, "ip_allowlist has an invalid prefix.")
 		}
+		out[i] = p.Masked()
+	}
+	return out, nil
+}
+
+func checkAllowlistLen(n int) error {
+	if n == 0 || n > MaxIPAllowlist {
+		return Errorf(EINVALID, "ip_allowlist must have 1 to %d entries; use null for any address.", MaxIPAllowlist)
 	}
 	return nil
 }
 
-func maskAll(l []netip.Prefix) []netip.Prefix {
-	out := make([]netip.Prefix, len(l))
-	for i, p := range l {
-		out[i] = p.Masked()
+// normalizeRateLimit validates a non-nil rate limit and returns a copy.
+// EINVALID.
+func normalizeRateLimit(r *RateLimit) (*RateLimit, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
 	}
-	return out
+	c := *r
+	return &c, nil
 }
 
 // Apply changes k as u says (u normalised) and returns the names of the
