@@ -45,14 +45,11 @@ func (s *Service) ChangePassword(ctx context.Context, token, current, newPasswor
 	if err != nil {
 		return err
 	}
-	if err := s.AllowClient(ctx, skillett.BucketLogin); err != nil {
+	if err := s.reserveLoginAttempt(ctx, p.User.Email); err != nil {
 		return err
 	}
-	if err := s.store.ReserveLoginAttempt(ctx, p.User.Email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures); err != nil {
-		return err
-	}
-	var ok bool
-	if err := s.hashes.run(ctx, func() { ok = checkPassword(current, p.User.PasswordHash) }); err != nil {
+	ok, err := s.passwordMatches(ctx, current, p.User.PasswordHash)
+	if err != nil {
 		return err
 	}
 	if !ok {

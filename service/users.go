@@ -84,10 +84,7 @@ func (s *Service) Login(ctx context.Context, email, password string) (*skillett.
 	if password == "" {
 		return nil, "", skillett.Errorf(skillett.EINVALID, "Password is required.")
 	}
-	if err := s.AllowClient(ctx, skillett.BucketLogin); err != nil {
-		return nil, "", err
-	}
-	if err := s.store.ReserveLoginAttempt(ctx, email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures); err != nil {
+	if err := s.reserveLoginAttempt(ctx, email); err != nil {
 		return nil, "", err
 	}
 	u, err := s.store.UserByEmail(ctx, email)
@@ -101,8 +98,8 @@ func (s *Service) Login(ctx context.Context, email, password string) (*skillett.
 	if u != nil && u.PasswordHash != "" {
 		hash = u.PasswordHash
 	}
-	var ok bool
-	if err := s.hashes.run(ctx, func() { ok = checkPassword(password, hash) }); err != nil {
+	ok, err := s.passwordMatches(ctx, password, hash)
+	if err != nil {
 		return nil, "", err
 	}
 	if u == nil || u.PasswordHash == "" || !ok {
@@ -120,6 +117,24 @@ func (s *Service) Login(ctx context.Context, email, password string) (*skillett.
 	}
 	token, err := s.newSession(ctx, u, skillett.NewEvent(ctx, skillett.EventUserLoggedIn, s.now()))
 	return u, token, err
+}
+
+// reserveLoginAttempt counts an attempt at the password of email against
+// the client's login rate and the email's failure throttle (SPEC §12), as
+// a failure until ClearLoginFailures says it succeeded. ERATELIMITED.
+func (s *Service) reserveLoginAttempt(ctx context.Context, email string) error {
+	if err := s.AllowClient(ctx, skillett.BucketLogin); err != nil {
+		return err
+	}
+	return s.store.ReserveLoginAttempt(ctx, email, s.now(), s.cfg.LoginWindow, s.cfg.LoginMaxFailures)
+}
+
+// passwordMatches checks password against hash once the hashing gate
+// gives it a turn. EUNAVAILABLE (hashing busy).
+func (s *Service) passwordMatches(ctx context.Context, password, hash string) (bool, error) {
+	var ok bool
+	err := s.hashes.run(ctx, func() { ok = checkPassword(password, hash) })
+	return ok, err
 }
 
 // newSession creates a session for u, writing e with it.
