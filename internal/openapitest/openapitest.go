@@ -110,12 +110,8 @@ func newValidator(data []byte) (*Validator, error) {
 		v.notFound = errorResponse(doc.Components.Schemas[notFoundSchema])
 		v.methodNotAllowed = errorResponse(doc.Components.Schemas[methodNotAllowedSchema])
 		if v.notFound != nil {
-			page := *v.notFound.Value
-			page.Content = openapi3.Content{"text/html": openapi3.NewMediaType()}
-			for k, mt := range v.notFound.Value.Content {
-				page.Content[k] = mt
-			}
-			v.notFoundHTML = &openapi3.ResponseRef{Value: &page}
+			v.notFoundHTML = errorResponse(doc.Components.Schemas[notFoundSchema])
+			v.notFoundHTML.Value.Content["text/html"] = openapi3.NewMediaType()
 		}
 	}
 	if v.notFound == nil || v.methodNotAllowed == nil {
