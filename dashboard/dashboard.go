@@ -46,7 +46,6 @@ type Dashboard struct {
 	integrations []string
 	secure       bool
 	pages        map[string]*template.Template
-	static       map[string]*staticFile
 }
 
 // New returns the dashboard for o. It panics if an integration name is not
@@ -70,7 +69,6 @@ func New(o Options) *Dashboard {
 		integrations: slices.Clone(integrations),
 		secure:       o.SecureCookies,
 		pages:        parsePages(),
-		static:       assets,
 	}
 }
 

@@ -265,7 +265,7 @@ func loadStatic() map[string]*staticFile {
 // year, since a new release links new URLs; under any other URL browsers
 // revalidate them with their ETag on each use.
 func (d *Dashboard) handleStatic(w http.ResponseWriter, r *http.Request) {
-	f := d.static[r.PathValue("file")]
+	f := assets[r.PathValue("file")]
 	if f == nil {
 		d.showError(w, r, nil, errNoPage)
 		return
