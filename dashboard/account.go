@@ -14,7 +14,8 @@ type accountPage struct {
 	Limit string // the plan's key limit, in words
 }
 
-func (d *Dashboard) accountView(w http.ResponseWriter, r *http.Request, u *skillett.User) *view {
+// accountView is the account page for u, before any notice or error.
+func (d *Dashboard) accountView(u *skillett.User) *view {
 	page := accountPage{Email: u.Email, Plan: planName(u.Plan), Limit: "no limit on active keys"}
 	if max, limited := d.svc.Limits().Max(u.Plan); limited {
 		page.Limit = plural(max, "active key") + " at most"
@@ -23,7 +24,7 @@ func (d *Dashboard) accountView(w http.ResponseWriter, r *http.Request, u *skill
 }
 
 func (d *Dashboard) handleAccount(w http.ResponseWriter, r *http.Request, u *skillett.User) {
-	v := d.accountView(w, r, u)
+	v := d.accountView(u)
 	v.Notice = d.takeFlash(w, r).message(nil)
 	d.render(w, r, http.StatusOK, "account", v)
 }
@@ -37,7 +38,7 @@ func (d *Dashboard) handleChangePassword(w http.ResponseWriter, r *http.Request,
 	}
 	err := d.svc.ChangePassword(r.Context(), sessioncookie.Token(r), r.PostFormValue("current_password"), r.PostFormValue("new_password"))
 	if err != nil {
-		v := d.accountView(w, r, u)
+		v := d.accountView(u)
 		v.Error = d.message(err)
 		if skillett.ErrorCode(err) == skillett.EINVALID {
 			v.ErrorField = "new-password"
