@@ -18,10 +18,9 @@ type changeFollower struct {
 	feed  skillett.ChangeFeed
 	cache *keyCache
 	log   *slog.Logger
-	// poll is the interval between reads; pollSet says Config gave it, so
-	// that a store that announces changes does not lower it to 1 s.
-	poll    time.Duration
-	pollSet bool
+	// poll is the interval between reads as Config gave it; 0 leaves it
+	// to follow, which knows whether the store announces changes.
+	poll time.Duration
 
 	// logMu serialises readers of the change log; seq is the last entry
 	// read. The store's mark tells a verification that the log may have
@@ -36,8 +35,8 @@ type changeFollower struct {
 // epoch anchors the monotonic clock readings of mark checks.
 var epoch = time.Now()
 
-func newChangeFollower(cfg Config, cache *keyCache, pollSet bool) *changeFollower {
-	return &changeFollower{feed: cfg.Store, cache: cache, log: cfg.Logger, poll: cfg.ChangePollInterval, pollSet: pollSet, hintEvery: cfg.ChangeHintInterval}
+func newChangeFollower(cfg Config, cache *keyCache) *changeFollower {
+	return &changeFollower{feed: cfg.Store, cache: cache, log: cfg.Logger, poll: cfg.ChangePollInterval, hintEvery: cfg.ChangeHintInterval}
 }
 
 // catchUp reads the change log before a verification if the store hints
@@ -95,12 +94,16 @@ func (v *changeFollower) readChanges(ctx context.Context) error {
 
 // follow reads the store's change log until ctx ends, every poll interval
 // and at once when the store announces a change. Announcements make
-// polling a safety net only: then it defaults to once a second.
+// polling a safety net only: then it defaults to once a second, else to
+// every 50 ms.
 func (v *changeFollower) follow(ctx context.Context) {
 	wake := v.feed.ChangeNotifications(ctx)
 	poll := v.poll
-	if wake != nil && !v.pollSet {
-		poll = time.Second
+	if poll == 0 {
+		poll = 50 * time.Millisecond
+		if wake != nil {
+			poll = time.Second
+		}
 	}
 	tick := time.NewTicker(poll)
 	defer tick.Stop()

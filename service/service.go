@@ -119,8 +119,6 @@ func New(cfg Config) *Service {
 	setDefault(&cfg.LoginMaxFailures, 10)
 	setDefault(&cfg.CacheSize, 100_000)
 	setDefault(&cfg.NegativeCacheSize, 100_000)
-	pollSet := cfg.ChangePollInterval != 0
-	setDefault(&cfg.ChangePollInterval, 50*time.Millisecond)
 	setDefault(&cfg.UsageFlushInterval, time.Second)
 	setDefault(&cfg.ChangeHintInterval, time.Millisecond)
 	if cfg.Limiter == nil {
@@ -137,7 +135,7 @@ func New(cfg Config) *Service {
 	s.usage = newUsageRecorder(cfg.Store, cfg.Logger)
 	s.hashes = newHashGate(cfg.HashConcurrency, cfg.HashWait)
 	s.dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text(), cfg.Password) })
-	s.verifier = newVerifier(s, cfg, pollSet)
+	s.verifier = newVerifier(s, cfg)
 	return s
 }
 

@@ -21,11 +21,11 @@ type verifier struct {
 	onVerify func(skillett.Outcome, bool)
 }
 
-func newVerifier(s *Service, cfg Config, pollSet bool) *verifier {
+func newVerifier(s *Service, cfg Config) *verifier {
 	cache := newKeyCache(cfg)
 	return &verifier{
 		keyCache: cache,
-		changes:  newChangeFollower(cfg, cache, pollSet),
+		changes:  newChangeFollower(cfg, cache),
 		now:      cfg.Now, usage: s.usage, limiter: cfg.Limiter, onVerify: cfg.OnVerify,
 	}
 }
