@@ -44,7 +44,8 @@ var usersCreateCommand = command{
 			return withService(ctx, db, func(svc *service.Service) error {
 				u, err := svc.CreateUser(ctx, *email, password, p)
 				if skillett.ErrorCode(err) == skillett.ECONFLICT {
-					return skillett.Errorf(skillett.ECONFLICT, "A user with the email %s already exists in %s.", strings.ToLower(strings.TrimSpace(*email)), db.name())
+					taken, _ := skillett.NormalizeEmail(*email)
+					return skillett.Errorf(skillett.ECONFLICT, "A user with the email %s already exists in %s.", taken, db.name())
 				}
 				if err != nil {
 					return err
@@ -79,7 +80,7 @@ var usersSetPlanCommand = command{
 			return withService(ctx, db, func(svc *service.Service) error {
 				u, err := svc.SetPlan(ctx, *email, p)
 				if skillett.ErrorCode(err) == skillett.ENOTFOUND {
-					return skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s in %s.", strings.ToLower(strings.TrimSpace(*email)), db.name())
+					return errNoUser(*email, db)
 				}
 				if err != nil {
 					return err
@@ -110,14 +111,21 @@ func withUser(ctx context.Context, db *dbFlags, cmd, email string, fn func(*serv
 	return withService(ctx, db, func(svc *service.Service) error {
 		u, err := svc.UserByEmail(ctx, email)
 		if skillett.ErrorCode(err) == skillett.ENOTFOUND {
-			// Name the database: a wrong --db is the likelier mistake.
-			return skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s in %s.", strings.ToLower(strings.TrimSpace(email)), db.name())
+			return errNoUser(email, db)
 		}
 		if err != nil {
 			return err
 		}
 		return fn(svc, u)
 	})
+}
+
+// errNoUser says that no user has email in db, naming the database: a
+// wrong --db is the likelier mistake. The service has accepted email, so
+// it is given as the service stores it.
+func errNoUser(email string, db *dbFlags) error {
+	email, _ = skillett.NormalizeEmail(email)
+	return skillett.Errorf(skillett.ENOTFOUND, "No user has the email %s in %s.", email, db.name())
 }
 
 func readLine(e env) (string, error) {
