@@ -90,3 +90,29 @@ func TestBoolFromEnvironment(t *testing.T) {
 		}
 	}
 }
+
+// Every variable a flag's help names, "(env NAME", is the one applyEnv
+// reads for that flag: a help text cannot promise a variable that does
+// nothing.
+func TestEveryNamedVariableIsRead(t *testing.T) {
+	e := env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard}
+	named := 0
+	for _, c := range commands {
+		fs := flag.NewFlagSet("", flag.ContinueOnError)
+		c.flags(fs, e)
+		fs.VisitAll(func(f *flag.Flag) {
+			_, rest, ok := strings.Cut(f.Usage, "(env ")
+			if !ok {
+				return
+			}
+			named++
+			want := strings.FieldsFunc(rest, func(r rune) bool { return r == ')' || r == ';' || r == '=' || r == ' ' })[0]
+			if got := envVars[f.Name]; got != want {
+				t.Errorf("%q --%s: its help names %s, but applyEnv reads %q", c.words, f.Name, want, got)
+			}
+		})
+	}
+	if named < 20 {
+		t.Errorf("only %d flags name a variable: the help's wording changed and this test no longer reads it", named)
+	}
+}

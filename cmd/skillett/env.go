@@ -26,6 +26,14 @@ var envVars = map[string]string{
 	"log-format":           "SKILLETT_LOG_FORMAT",
 	"audit-retention":      "SKILLETT_AUDIT_RETENTION",
 	"github-keys":          "SKILLETT_GITHUB_KEYS",
+	"trusted-proxies":      "SKILLETT_TRUSTED_PROXIES",
+	"hash-concurrency":     "SKILLETT_HASH_CONCURRENCY",
+	"max-conns-per-ip":     "SKILLETT_MAX_CONNS_PER_IP",
+	"max-conns":            "SKILLETT_MAX_CONNS",
+	"metrics-addr":         "SKILLETT_METRICS_ADDR",
+	"redis":                "SKILLETT_REDIS_URL",
+	"usage-flush-interval": "SKILLETT_USAGE_FLUSH_INTERVAL",
+	// and the per-address rate flags, from rateFlags (serve_limits.go)
 }
 
 // applyEnv sets each flag of fs whose variable in envVars is set (and not

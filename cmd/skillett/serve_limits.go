@@ -43,15 +43,6 @@ func init() {
 	for _, r := range rateFlags {
 		envVars[r.flag] = r.env
 	}
-	for flag, name := range map[string]string{
-		"trusted-proxies":  "SKILLETT_TRUSTED_PROXIES",
-		"hash-concurrency": "SKILLETT_HASH_CONCURRENCY",
-		"max-conns-per-ip": "SKILLETT_MAX_CONNS_PER_IP",
-		"max-conns":        "SKILLETT_MAX_CONNS",
-		"metrics-addr":     "SKILLETT_METRICS_ADDR",
-	} {
-		envVars[flag] = name
-	}
 }
 
 type rateFlag struct {
