@@ -44,9 +44,9 @@ func Valid(s string) bool { return WellFormed(s) && ChecksumOK(s) }
 
 // WellFormed reports whether s has the shape of a full key: the prefix,
 // then base62 characters to the full length. It does not look at the
-// checksum: a verifier that finds a key's hash among known keys need not
-// (every stored key was made with a correct one), and checks it with
-// ChecksumOK only before it asks the database.
+// checksum. A verifier that finds a key's hash among known keys needs
+// neither (every stored key was made well-formed with a correct one): it
+// checks Valid only before it asks the database.
 func WellFormed(s string) bool {
 	if len(s) != Len || s[:len(KeyPrefix)] != KeyPrefix {
 		return false

@@ -30,23 +30,32 @@ type changeFollower struct {
 	mark      atomic.Uint64
 	lastCheck atomic.Int64 // monotonic ns since epoch of the last mark check
 	hintEvery time.Duration
+	// ownClock: the service's clock is not the real one (a test's), so
+	// mark checks read the monotonic clock themselves.
+	ownClock bool
 }
 
 // epoch anchors the monotonic clock readings of mark checks.
 var epoch = time.Now()
 
-func newChangeFollower(cfg Config, cache *keyCache) *changeFollower {
-	return &changeFollower{feed: cfg.Store, cache: cache, log: cfg.Logger, poll: cfg.ChangePollInterval, hintEvery: cfg.ChangeHintInterval}
+func newChangeFollower(cfg Config, cache *keyCache, realClock bool) *changeFollower {
+	return &changeFollower{feed: cfg.Store, cache: cache, log: cfg.Logger, poll: cfg.ChangePollInterval,
+		hintEvery: cfg.ChangeHintInterval, ownClock: !realClock}
 }
 
-// catchUp reads the change log before a verification if the store hints
-// that another process committed since the last read. It checks the hint
-// at most once per Config.ChangeHintInterval; otherwise it costs a clock reading.
-func (v *changeFollower) catchUp(ctx context.Context) {
+// catchUp reads the change log before a verification at `at` if the store
+// hints that another process committed since the last read. It checks the
+// hint at most once per Config.ChangeHintInterval. On the real clock it
+// takes the verification's reading (monoClock's, which has a monotonic
+// part): one of its own would cost as much as the rest of catchUp.
+func (v *changeFollower) catchUp(ctx context.Context, at time.Time) {
 	if v.cache.known == nil {
 		return
 	}
-	now := int64(time.Since(epoch))
+	now := int64(at.Sub(epoch))
+	if v.ownClock {
+		now = int64(time.Since(epoch))
+	}
 	last := v.lastCheck.Load()
 	if now-last < int64(v.hintEvery) || !v.lastCheck.CompareAndSwap(last, now) {
 		return

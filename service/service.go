@@ -108,8 +108,9 @@ func New(cfg Config) *Service {
 	if cfg.Limits == nil {
 		cfg.Limits = skillett.DefaultPlanLimits()
 	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
+	realClock := cfg.Now == nil
+	if realClock {
+		cfg.Now = newMonoClock().Now
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -135,7 +136,7 @@ func New(cfg Config) *Service {
 	s.usage = newUsageRecorder(cfg.Store, cfg.Logger)
 	s.hashes = newHashGate(cfg.HashConcurrency, cfg.HashWait)
 	s.dummyHash = sync.OnceValue(func() string { return hashPassword(rand.Text(), cfg.Password) })
-	s.verifier = newVerifier(s, cfg)
+	s.verifier = newVerifier(s, cfg, realClock)
 	return s
 }
 

@@ -130,6 +130,9 @@ func TestVerifyOutcomes(t *testing.T) {
 		{"scoped key in scope", github, "github", skillett.VerifyValid},
 		{"scoped key out of scope", github, "slack", skillett.VerifyInsufficientScope},
 		{"malformed", "sk_nope", "", skillett.VerifyMalformed},
+		// The full length, so hashed and looked up before the form is checked.
+		{"full length, wrong prefix", "pk" + all[2:], "", skillett.VerifyMalformed},
+		{"full length, not base62", all[:10] + "-" + all[11:], "", skillett.VerifyMalformed},
 		{"bad checksum", all[:40] + string("01"[boolInt(all[40] == '0')]), "", skillett.VerifyMalformed},
 		{"never issued", neverIssued(), "", skillett.VerifyNotFound},
 		{"revoked", revokedFull, "", skillett.VerifyRevoked},

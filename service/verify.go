@@ -21,11 +21,11 @@ type verifier struct {
 	onVerify func(skillett.Outcome, bool)
 }
 
-func newVerifier(s *Service, cfg Config) *verifier {
+func newVerifier(s *Service, cfg Config, realClock bool) *verifier {
 	cache := newKeyCache(cfg)
 	return &verifier{
 		keyCache: cache,
-		changes:  newChangeFollower(cfg, cache),
+		changes:  newChangeFollower(cfg, cache, realClock),
 		now:      cfg.Now, usage: s.usage, limiter: cfg.Limiter, onVerify: cfg.OnVerify,
 	}
 }
@@ -58,17 +58,18 @@ func (s *Service) KeyPrincipal(ctx context.Context, fullKey string, addr netip.A
 }
 
 func (v *verifier) verify(ctx context.Context, req skillett.VerifyRequest, guard missGuard) (skillett.Verification, error) {
-	if !apikey.WellFormed(req.Key) {
+	if len(req.Key) != apikey.Len { // bounds what is hashed
 		return v.malformed()
 	}
-	v.changes.catchUp(ctx)
-	h := apikey.Hash(req.Key)
 	now := v.now()
+	v.changes.catchUp(ctx, now)
+	h := apikey.Hash(req.Key)
 	e, hit := v.cached(h, now)
 	if !hit {
-		// The checksum only matters before the store is asked: a key
-		// whose hash is among the known ones was made with a correct one.
-		if !apikey.ChecksumOK(req.Key) {
+		// The form and the checksum only matter before the store is
+		// asked: a key whose hash is among the known ones is one of them,
+		// and every key was made well-formed with a correct checksum.
+		if !apikey.Valid(req.Key) {
 			return v.malformed()
 		}
 		var err error

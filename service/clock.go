@@ -1,0 +1,35 @@
+package service
+
+import (
+	"sync/atomic"
+	"time"
+)
+
+// monoClock is the service's default clock: time.Now at a third of its
+// cost on the verification path. time.Now reads two clocks (wall and
+// monotonic, ~75 ns on our machines), time.Since one (~28 ns): monoClock
+// reads the monotonic clock and adds the elapsed time to a time.Now taken
+// at most reanchorEvery ago. The monotonic clock runs at the wall clock's
+// rate (NTP slews both), so the two part only when the wall clock is
+// stepped, and a step shows within reanchorEvery.
+type monoClock struct{ anchor atomic.Pointer[time.Time] }
+
+const reanchorEvery = time.Second
+
+func newMonoClock() *monoClock {
+	c := &monoClock{}
+	t := time.Now()
+	c.anchor.Store(&t)
+	return c
+}
+
+// Now returns the current time, with a monotonic reading.
+func (c *monoClock) Now() time.Time {
+	a := c.anchor.Load()
+	if d := time.Since(*a); d >= 0 && d < reanchorEvery {
+		return a.Add(d)
+	}
+	t := time.Now()
+	c.anchor.Store(&t)
+	return t
+}
