@@ -192,13 +192,17 @@ func middlewarePairs(keys middlewareKeys) []middlewarePair {
 		}
 	}
 	// The rate-limited answers carry two more headers, which the client
-	// reads too: these pairs show the headers' cost alone, and the
-	// limiter's apart from theirs.
+	// reads too: these pairs show the headers' cost alone, and each
+	// limiter's apart from theirs (the same bytes on both sides).
 	if full, ok := keys["/local-rate"]; ok {
-		pairs = append(pairs,
-			middlewarePair{"no key check: a bare handler sending the two RateLimit headers", endpoint{"/bare", auth(full)}, endpoint{"/bare-ratelimit-headers", auth(full)}},
-			middlewarePair{"allowlist + local rate limit, against a bare handler sending the same RateLimit headers",
-				endpoint{"/bare-ratelimit-headers", auth(full)}, endpoint{"/local-rate", auth(full)}})
+		pairs = append(pairs, middlewarePair{"no key check: a bare handler sending the two RateLimit headers",
+			endpoint{"/bare", auth(full)}, endpoint{"/bare-ratelimit-headers", auth(full)}})
+	}
+	for _, r := range guardedRoutes {
+		if full, ok := keys[r.route]; ok && r.req().RateLimit != nil {
+			pairs = append(pairs, middlewarePair{r.what + ", against a bare handler sending the same RateLimit headers",
+				endpoint{"/bare-ratelimit-headers", auth(full)}, endpoint{r.route, auth(full)}})
+		}
 	}
 	return pairs
 }
