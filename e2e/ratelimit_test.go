@@ -4,44 +4,21 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/skillett/skillett/internal/loudskip"
+	"github.com/skillett/skillett/internal/redistest"
 	"github.com/skillett/skillett/postgres/pgtest"
 )
-
-// requireRedis returns the URL of the test Redis (SKILLETT_TEST_REDIS,
-// default redis://127.0.0.1:6379/0); without one the test is skipped,
-// except under CI=true, where it fails.
-func requireRedis(t *testing.T) string {
-	t.Helper()
-	url, addr := os.Getenv("SKILLETT_TEST_REDIS"), "127.0.0.1:6379"
-	if url == "" {
-		url = "redis://" + addr + "/0"
-	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("no Redis at %s (CI=true: required): %v", addr, err)
-		}
-		loudskip.Skip(t, "Redis", "no Redis at "+addr)
-	}
-	c.Close()
-	return url
-}
 
 // A burst of 10 × limit spread over two processes sharing Redis lets
 // between limit and 1.1 × limit uses through (SPEC §9).
 func TestRateLimitAcrossProcesses(t *testing.T) {
-	redis := requireRedis(t)
+	redis := redistest.URL(t)
 	db := filepath.Join(t.TempDir(), "shared.db")
 	cli(t, "", "migrate", "--db", db)
 	a := startServer(t, db, "--redis", redis)

@@ -18,34 +18,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/skillett/skillett/internal/loudskip"
+	"github.com/skillett/skillett/internal/redistest"
 	"github.com/skillett/skillett/internal/syncbuf"
 	"github.com/skillett/skillett/internal/testclock"
 	"github.com/skillett/skillett/ratelimit"
 )
-
-// redisClient returns a client of the shared test Redis
-// (SKILLETT_TEST_REDIS, default redis://127.0.0.1:6379/0). Without one the
-// test is skipped, except under CI=true, where it fails.
-func redisClient(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("SKILLETT_TEST_REDIS")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opt, err := ratelimit.RedisOptions(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := redis.NewClient(opt)
-	t.Cleanup(func() { c.Close() })
-	if err := c.Ping(t.Context()).Err(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("Redis at %s: %v (CI=true: Redis is required)", url, err)
-		}
-		loudskip.Skip(t, "Redis", fmt.Sprintf("no Redis at %s: %v; start one or set SKILLETT_TEST_REDIS", url, err))
-	}
-	return c
-}
 
 // uniquePrefix keeps the keys of each test apart from every other test's
 // (other packages and other checkouts share the Redis), and deletes them
@@ -63,7 +40,7 @@ func uniquePrefix(t *testing.T, c *redis.Client) string {
 }
 
 func TestRedis(t *testing.T) {
-	c := redisClient(t)
+	c := redistest.Client(t)
 	testLimiter(t, func(t *testing.T) ratelimit.Limiter {
 		return ratelimit.NewRedis(c, uniquePrefix(t, c), nil)
 	})
@@ -73,7 +50,7 @@ func TestRedis(t *testing.T) {
 // with a client of its own, over one Redis and one key prefix. hook, if
 // not nil, sees both clients' commands.
 func twoProcesses(t *testing.T, hook redis.Hook) []*ratelimit.Redis {
-	c := redisClient(t)
+	c := redistest.Client(t)
 	prefix := uniquePrefix(t, c)
 	var procs []*ratelimit.Redis
 	for range 2 {
@@ -171,7 +148,7 @@ func TestRedisLeasesSharedAcrossProcesses(t *testing.T) {
 // window still lets exactly Max through, and the last use reports 0 left.
 // Uses over the limit are refused from memory after the first.
 func TestRedisLeaseEndsWithWindow(t *testing.T) {
-	c := redisClient(t)
+	c := redistest.Client(t)
 	prefix := uniquePrefix(t, c)
 	var calls scriptCalls
 	c = redis.NewClient(c.Options())
