@@ -156,10 +156,12 @@ type Keys struct {
 	client *http.Client
 	now    func() time.Time
 
-	mu      sync.Mutex
+	readMu sync.Mutex // held by the one goroutine reading the document
+
+	mu      sync.Mutex // guards what follows; never held over a read
 	set     KeySet
-	tried   time.Time // the last read, good or not
-	lastErr error
+	tried   time.Time // the last read, good or not, begun
+	reading bool
 }
 
 // NewKeys returns the keys of source, a file path or an https:// URL;
@@ -181,24 +183,59 @@ func NewKeys(source string, client *http.Client, now func() time.Time) (*Keys, e
 // Load reads the document now; it fails if it cannot be read or parsed,
 // keeping the copy it had.
 func (k *Keys) Load(ctx context.Context) error {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.load(ctx)
+	_, err := k.refresh(ctx, true)
+	return err
 }
 
-func (k *Keys) load(ctx context.Context) error {
-	k.tried = k.now()
+// Current returns the key set, reading the document again first when the
+// last read is RefreshInterval old. refreshErr is the error of that read, if
+// it failed: the set returned is then the last good copy.
+//
+// One caller reads; the others meanwhile get the copy there is without
+// waiting (only a caller that finds no copy at all waits for the read).
+// The read is not cancelled with ctx: a client that hangs up must not fail
+// the refresh of every other, who would then wait an hour for the next.
+func (k *Keys) Current(ctx context.Context) (set KeySet, refreshErr error) {
+	return k.refresh(context.WithoutCancel(ctx), false)
+}
+
+func (k *Keys) refresh(ctx context.Context, force bool) (KeySet, error) {
+	if set, ok := k.fresh(force, false); ok {
+		return set, nil
+	}
+	k.readMu.Lock()
+	defer k.readMu.Unlock()
+	set, ok := k.fresh(force, true)
+	if ok {
+		return set, nil // read by the goroutine this one waited for
+	}
 	doc, err := k.read(ctx)
-	var set KeySet
 	if err == nil {
 		set, err = ParseKeys(doc)
 	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.reading = false
 	if err != nil {
-		k.lastErr = fmt.Errorf("secretscan: reading %s: %w", k.source, err)
-		return k.lastErr
+		return k.set, fmt.Errorf("secretscan: reading %s: %w", k.source, err)
 	}
-	k.set, k.lastErr = set, nil
-	return nil
+	k.set = set
+	return set, nil
+}
+
+// fresh returns the set when it needs no read: it exists, and is younger
+// than RefreshInterval or being read by another goroutine. Otherwise, if
+// claim (the caller holds readMu), the caller is to read it now.
+func (k *Keys) fresh(force, claim bool) (KeySet, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !force && k.set != nil && (k.reading || k.now().Sub(k.tried) < RefreshInterval) {
+		return k.set, true
+	}
+	if claim {
+		k.reading, k.tried = true, k.now()
+	}
+	return nil, false
 }
 
 func (k *Keys) read(ctx context.Context) ([]byte, error) {
@@ -221,16 +258,4 @@ func (k *Keys) read(ctx context.Context) ([]byte, error) {
 		return nil, fmt.Errorf("status %s", res.Status)
 	}
 	return io.ReadAll(io.LimitReader(res.Body, maxDocument))
-}
-
-// Current returns the key set, reading the document again first when the
-// last read is RefreshInterval old. refreshErr is the error of that read, if
-// it failed: the set returned is then the last good copy.
-func (k *Keys) Current(ctx context.Context) (set KeySet, refreshErr error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.set == nil || k.now().Sub(k.tried) >= RefreshInterval {
-		refreshErr = k.load(ctx)
-	}
-	return k.set, refreshErr
 }

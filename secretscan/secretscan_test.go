@@ -1,6 +1,7 @@
 package secretscan_test
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -242,5 +243,64 @@ func TestKeysFromFile(t *testing.T) {
 	missing, _ := secretscan.NewKeys(filepath.Join(t.TempDir(), "missing.json"), nil, nil)
 	if err := missing.Load(t.Context()); err == nil {
 		t.Error("a missing file loaded")
+	}
+}
+
+// A refresh of a slow document holds up only the caller that reads it:
+// the others get the last copy at once. And it is not cancelled with its
+// caller's context (a client that hangs up), so it still lands.
+func TestKeysRefreshWaitsForNobody(t *testing.T) {
+	first, second := newSigner(t, "kid-1"), newSigner(t, "kid-2")
+	var doc atomic.Pointer[[]byte]
+	d1 := first.document(t)
+	doc.Store(&d1)
+	var gate atomic.Pointer[chan struct{}] // when set, a fetch waits for it to close
+	arrived := make(chan struct{}, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g := gate.Load(); g != nil {
+			arrived <- struct{}{}
+			<-*g
+		}
+		w.Write(*doc.Load())
+	}))
+	defer srv.Close()
+	clock := testclock.New(time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC))
+	keys, err := secretscan.NewKeys(srv.URL, srv.Client(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`[{"token":"x"}]`)
+
+	d2 := second.document(t)
+	doc.Store(&d2)
+	release := make(chan struct{})
+	gate.Store(&release)
+	clock.Advance(secretscan.RefreshInterval)
+	ctx, hangUp := context.WithCancel(t.Context())
+	type result struct {
+		set secretscan.KeySet
+		err error
+	}
+	reader := make(chan result, 1)
+	go func() {
+		set, err := keys.Current(ctx)
+		reader <- result{set, err}
+	}()
+	<-arrived // the reader is in the fetch
+	hangUp()
+	set, err := keys.Current(t.Context())
+	if err != nil || set.Verify(body, "kid-1", first.sign(t, body)) != nil {
+		t.Fatalf("during the refresh: got %v, want the last copy at once", err)
+	}
+	close(release)
+	r := <-reader
+	if r.err != nil || r.set.Verify(body, "kid-2", second.sign(t, body)) != nil {
+		t.Fatalf("the refresh whose caller hung up: got %v, want the new document", r.err)
+	}
+	if set, _ := keys.Current(t.Context()); set.Verify(body, "kid-2", second.sign(t, body)) != nil {
+		t.Fatal("after the refresh: the new key does not verify")
 	}
 }
