@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/skillett/skillett"
 	"github.com/skillett/skillett/httpapi"
 	"github.com/skillett/skillett/service"
 )
@@ -24,17 +25,10 @@ var auditCommand = command{
 			if err := noArgs("audit", args); err != nil {
 				return err
 			}
-			if *email == "" {
-				return usagef("audit: --email is required")
-			}
 			if *limit < 1 {
 				return usagef("audit: --limit must be at least 1")
 			}
-			return withService(ctx, db, func(svc *service.Service) error {
-				u, err := svc.UserByEmail(ctx, *email)
-				if err != nil {
-					return err
-				}
+			return withUser(ctx, db, "audit", *email, func(svc *service.Service, u *skillett.User) error {
 				enc := json.NewEncoder(e.stdout)
 				cursor := ""
 				for left := *limit; left > 0; {

@@ -47,6 +47,10 @@ func TestAudit(t *testing.T) {
 			t.Errorf("skillett %q: succeeded, want an error", args)
 		}
 	}
+	// An unknown email is told as by the users commands: with the database.
+	if _, _, err := cli(t, "", "audit", "--db", db, "--email", "nobody@example.com"); err == nil || !strings.Contains(err.Error(), db) {
+		t.Errorf("audit of an unknown email: got %v, want an error naming %s", err, db)
+	}
 }
 
 func TestParseRetention(t *testing.T) {
