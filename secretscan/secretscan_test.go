@@ -153,6 +153,23 @@ func (s signer) sign(t *testing.T, body []byte) string {
 	return base64.StdEncoding.EncodeToString(sig)
 }
 
+// loadedKeys returns Keys of an https:// document served by serve, loaded
+// once, and the test clock that times their refreshes.
+func loadedKeys(t *testing.T, serve http.HandlerFunc) (*secretscan.Keys, *testclock.Clock) {
+	t.Helper()
+	srv := httptest.NewTLSServer(serve)
+	t.Cleanup(srv.Close)
+	clock := testclock.New(time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC))
+	keys, err := secretscan.NewKeys(srv.URL, srv.Client(), clock.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keys.Load(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return keys, clock
+}
+
 func TestKeysFromURL(t *testing.T) {
 	first, second := newSigner(t, "kid-1"), newSigner(t, "kid-2")
 	var (
@@ -162,23 +179,14 @@ func TestKeysFromURL(t *testing.T) {
 	)
 	d1 := first.document(t)
 	doc.Store(&d1)
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	keys, clock := loadedKeys(t, func(w http.ResponseWriter, r *http.Request) {
 		fetches.Add(1)
 		if failing.Load() {
 			http.Error(w, "down", http.StatusBadGateway)
 			return
 		}
 		w.Write(*doc.Load())
-	}))
-	defer srv.Close()
-	clock := testclock.New(time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC))
-	keys, err := secretscan.NewKeys(srv.URL, srv.Client(), clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keys.Load(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	})
 	body := []byte(`[{"token":"x"}]`)
 	verify := func(s signer) error {
 		ks, _ := keys.Current(t.Context())
@@ -256,22 +264,13 @@ func TestKeysRefreshWaitsForNobody(t *testing.T) {
 	doc.Store(&d1)
 	var gate atomic.Pointer[chan struct{}] // when set, a fetch waits for it to close
 	arrived := make(chan struct{}, 1)
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	keys, clock := loadedKeys(t, func(w http.ResponseWriter, r *http.Request) {
 		if g := gate.Load(); g != nil {
 			arrived <- struct{}{}
 			<-*g
 		}
 		w.Write(*doc.Load())
-	}))
-	defer srv.Close()
-	clock := testclock.New(time.Date(2026, 4, 8, 10, 0, 0, 0, time.UTC))
-	keys, err := secretscan.NewKeys(srv.URL, srv.Client(), clock.Now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keys.Load(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	})
 	body := []byte(`[{"token":"x"}]`)
 
 	d2 := second.document(t)
