@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/skillett/skillett"
-	"github.com/skillett/skillett/clientip"
 )
 
 // withActor puts in the request's context an anonymous actor with the
@@ -30,17 +28,13 @@ func principalActor(ctx context.Context, p *skillett.Principal) skillett.Actor {
 	return a
 }
 
-// clientAddr is the request's client address (SPEC §9: the TCP peer, or
-// behind trusted proxies the client they name), as harden found it.
+// clientAddr is requestAddr as the audit log and the revoke limiter keep
+// it: text, "" when the address is unknown.
 func clientAddr(r *http.Request) string {
-	if a, ok := clientip.FromContext(r.Context()); ok {
+	if a := requestAddr(r); a.IsValid() {
 		return a.String()
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return ""
 }
 
 // maxUserAgent bounds what an event keeps of a User-Agent header.

@@ -63,9 +63,9 @@ func (a authenticator) fullAccess(next http.Handler) http.Handler {
 	}))
 }
 
-// requestAddr is the request's client address for allowlists (SPEC §9),
-// as harden found it: the TCP peer, or behind --trusted-proxies the client
-// they name.
+// requestAddr is the request's client address (SPEC §9), for allowlists,
+// limits and the audit log, as harden found it: the TCP peer, or behind
+// --trusted-proxies the client they name.
 func requestAddr(r *http.Request) netip.Addr {
 	if a, ok := clientip.FromContext(r.Context()); ok {
 		return a
