@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -83,6 +84,24 @@ type Event struct {
 	KeyID     string    // the key it is about, or ""
 	Actor     Actor
 	Data      map[string]any // JSON object; nil is {}
+}
+
+// DataJSON is Data as the stores keep it: a JSON object, "{}" for nil.
+func (e *Event) DataJSON() (string, error) {
+	if e.Data == nil {
+		return "{}", nil
+	}
+	b, err := json.Marshal(e.Data)
+	return string(b), err
+}
+
+// SetDataJSON sets Data from the JSON object s that DataJSON made. Numbers
+// stay json.Number, so that they come back exactly as written.
+func (e *Event) SetDataJSON(s string) error {
+	e.Data = map[string]any{}
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	return dec.Decode(&e.Data)
 }
 
 // NewEvent returns an event of type typ at time at, made by the actor of

@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -19,13 +18,9 @@ func insertEvent(ctx context.Context, tx pgx.Tx, e *skillett.Event) error {
 	if e == nil {
 		return nil
 	}
-	data := "{}"
-	if e.Data != nil {
-		b, err := json.Marshal(e.Data)
-		if err != nil {
-			return err
-		}
-		data = string(b)
+	data, err := e.DataJSON()
+	if err != nil {
+		return err
 	}
 	return tx.QueryRow(ctx, `INSERT INTO audit_events
 		(id, user_id, type, created_at, actor_type, actor_id, ip, user_agent, key_id, data)
@@ -85,10 +80,7 @@ func (s *Store) Events(ctx context.Context, f skillett.EventFilter) ([]*skillett
 			return nil, wrap("events", err)
 		}
 		e.CreatedAt = e.CreatedAt.UTC()
-		e.Data = map[string]any{}
-		dec := json.NewDecoder(strings.NewReader(data))
-		dec.UseNumber() // numbers come back exactly as written
-		if err := dec.Decode(&e.Data); err != nil {
+		if err := e.SetDataJSON(data); err != nil {
 			return nil, wrap("events", err)
 		}
 		out = append(out, &e)

@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -16,7 +15,7 @@ func insertEvent(ctx context.Context, tx *sql.Tx, e *skillett.Event) error {
 	if e == nil {
 		return nil
 	}
-	data, err := encodeEventData(e.Data)
+	data, err := e.DataJSON()
 	if err != nil {
 		return err
 	}
@@ -34,23 +33,6 @@ func about(e *skillett.Event, userID, keyID string) *skillett.Event {
 		e.UserID, e.KeyID = userID, keyID
 	}
 	return e
-}
-
-func encodeEventData(d map[string]any) (string, error) {
-	if d == nil {
-		return "{}", nil
-	}
-	b, err := json.Marshal(d)
-	return string(b), err
-}
-
-// decodeEventData keeps numbers as json.Number, so that they come back
-// exactly as written.
-func decodeEventData(s string) (map[string]any, error) {
-	d := map[string]any{}
-	dec := json.NewDecoder(strings.NewReader(s))
-	dec.UseNumber()
-	return d, dec.Decode(&d)
 }
 
 // RecordEvent writes e in a transaction of its own.
@@ -96,7 +78,7 @@ func (s *Store) Events(ctx context.Context, f skillett.EventFilter) ([]*skillett
 			return nil, wrap("events", err)
 		}
 		e.CreatedAt = fromUnix(created)
-		if e.Data, err = decodeEventData(data); err != nil {
+		if err := e.SetDataJSON(data); err != nil {
 			return nil, wrap("events", err)
 		}
 		out = append(out, &e)
