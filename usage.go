@@ -41,6 +41,14 @@ func (c UsageCounts) Total() int64 {
 	return n
 }
 
+// Of returns the count of outcome (0 for one that is not counted).
+func (c UsageCounts) Of(outcome Outcome) int64 {
+	if i := UsageIndex(outcome); i >= 0 {
+		return c[i]
+	}
+	return 0
+}
+
 // UsageDay is one key's counts on one UTC day (Day is its midnight, UTC).
 type UsageDay struct {
 	KeyID  string

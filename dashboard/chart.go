@@ -41,7 +41,7 @@ func usageChart(days []skillett.UsageDay) template.HTML {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#98a2b3" stroke-dasharray="2 3"/>`, left, top, width, top)
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#475467"/>`, left, height-bottom, width, height-bottom)
 	for i, d := range days {
-		valid := d.Counts[0]
+		valid := d.Counts.Of(skillett.VerifyValid)
 		refused := d.Counts.Total() - valid
 		x := float64(left) + float64(i)*slot + slot*0.15
 		w := slot * 0.7
@@ -97,9 +97,11 @@ func newUsageView(days []skillett.UsageDay) usageView {
 	v := usageView{Chart: usageChart(days)}
 	for i := len(days) - 1; i >= 0; i-- {
 		c := days[i].Counts
-		v.Days = append(v.Days, usageDayView{Date: days[i].Day.Format("Mon Jan 2"), Valid: c[0], RateLimited: c[1], IPNotAllowed: c[3], Other: c[2] + c[4] + c[5]})
-		v.Valid += c[0]
-		v.Refused += c.Total() - c[0]
+		valid, limited, ip := c.Of(skillett.VerifyValid), c.Of(skillett.VerifyRateLimited), c.Of(skillett.VerifyIPNotAllowed)
+		v.Days = append(v.Days, usageDayView{Date: days[i].Day.Format("Mon Jan 2"), Valid: valid, RateLimited: limited,
+			IPNotAllowed: ip, Other: c.Total() - valid - limited - ip})
+		v.Valid += valid
+		v.Refused += c.Total() - valid
 	}
 	return v
 }

@@ -279,7 +279,9 @@ func NewKeyUsage(keyID string, days []skillett.UsageDay) KeyUsage {
 	for i, d := range days {
 		c := d.Counts
 		out.Days[i] = UsageDay{Date: d.Day.Format("2006-01-02"),
-			Valid: c[0], RateLimited: c[1], InsufficientScope: c[2], IPNotAllowed: c[3], Revoked: c[4], Expired: c[5]}
+			Valid: c.Of(skillett.VerifyValid), RateLimited: c.Of(skillett.VerifyRateLimited),
+			InsufficientScope: c.Of(skillett.VerifyInsufficientScope), IPNotAllowed: c.Of(skillett.VerifyIPNotAllowed),
+			Revoked: c.Of(skillett.VerifyRevoked), Expired: c.Of(skillett.VerifyExpired)}
 	}
 	return out
 }
