@@ -11,7 +11,10 @@ import (
 // reads the monotonic clock and adds the elapsed time to a time.Now taken
 // at most reanchorEvery ago. The monotonic clock runs at the wall clock's
 // rate (NTP slews both), so the two part only when the wall clock is
-// stepped, and a step shows within reanchorEvery.
+// stepped, and a step shows within reanchorEvery. The monotonic clock
+// stops while the machine is suspended: for up to reanchorEvery after a
+// suspend (or a VM pause), the time is that of before it, so a key that
+// expired meanwhile passes for at most that long.
 type monoClock struct{ anchor atomic.Pointer[time.Time] }
 
 const reanchorEvery = time.Second
