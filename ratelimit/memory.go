@@ -2,7 +2,6 @@ package ratelimit
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -14,10 +13,7 @@ import (
 // have ended are swept as the number of keys grows, so the memory held
 // follows the keys used within their windows.
 type Memory struct {
-	keys    sync.Map // key → *keyWindow; written once per key, read on every use
-	n       atomic.Int64
-	sweepAt atomic.Int64
-	sweep   sync.Mutex
+	keys sweptMap[*keyWindow]
 }
 
 // keyWindow holds one key's current window. ended marks a keyWindow the
@@ -37,14 +33,8 @@ func (w *window) endsAt() int64 { return w.start + int64(w.length) }
 // ended is the window of a swept keyWindow.
 var ended = &window{}
 
-const minSweep = 64 * 1024
-
 // NewMemory returns an empty Memory limiter.
-func NewMemory() *Memory {
-	m := &Memory{}
-	m.sweepAt.Store(minSweep)
-	return m
-}
+func NewMemory() *Memory { return &Memory{} }
 
 // Allow implements Limiter.
 func (m *Memory) Allow(_ context.Context, key string, l Limit, now time.Time) (Result, error) {
@@ -94,40 +84,23 @@ func (m *Memory) take(key string, l Limit, now time.Time, use bool) Result {
 	}
 }
 
-// keyWindow returns key's keyWindow, adding one (and sweeping when the
-// map has grown) if there is none.
+// keyWindow returns key's keyWindow, adding one if there is none.
 func (m *Memory) keyWindow(key string, t int64) *keyWindow {
-	if kw, ok := m.keys.Load(key); ok {
-		return kw.(*keyWindow)
+	if kw, ok := m.keys.load(key); ok {
+		return kw
 	}
-	kw, loaded := m.keys.LoadOrStore(key, &keyWindow{})
-	if !loaded && m.n.Add(1) >= m.sweepAt.Load() {
-		m.sweepEnded(t)
-	}
-	return kw.(*keyWindow)
+	return m.keys.loadOrAdd(key, &keyWindow{}, func(kw *keyWindow) bool { return kw.end(t) })
 }
 
-// sweepEnded drops the keys whose window has ended at t. A key is dropped
-// only if its window is marked ended first, so that a use racing the sweep
-// either lands in the window before it is marked (and the key stays) or
-// finds the mark and starts over in a new keyWindow: never two windows of
-// one key at once.
-func (m *Memory) sweepEnded(t int64) {
-	if !m.sweep.TryLock() {
-		return // another goroutine is sweeping
-	}
-	defer m.sweep.Unlock()
-	m.keys.Range(func(k, v any) bool {
-		kw := v.(*keyWindow)
-		if w := kw.cur.Load(); w != ended && (w == nil || t >= w.endsAt()) && kw.cur.CompareAndSwap(w, ended) {
-			m.keys.CompareAndDelete(k, kw)
-			m.n.Add(-1)
-		}
-		return true
-	})
-	m.sweepAt.Store(max(2*m.n.Load(), minSweep))
+// end marks kw ended if its window has ended at t, for the sweep to drop
+// it. The mark comes first so that a use racing the sweep either lands in
+// the window before it is marked (and the key stays) or finds the mark
+// and starts over in a new keyWindow: never two windows of one key at once.
+func (kw *keyWindow) end(t int64) bool {
+	w := kw.cur.Load()
+	return w != ended && (w == nil || t >= w.endsAt()) && kw.cur.CompareAndSwap(w, ended)
 }
 
 // Len returns the number of keys held, those whose window has ended but
 // are not yet swept included.
-func (m *Memory) Len() int { return int(m.n.Load()) }
+func (m *Memory) Len() int { return m.keys.len() }

@@ -73,10 +73,7 @@ type Redis struct {
 	// Redis failed before it asks Redis again (default RedisRetry).
 	Retry time.Duration
 
-	leases  sync.Map // key → *leaseSlot
-	slots   atomic.Int64
-	sweepAt atomic.Int64
-	sweep   sync.Mutex
+	leases sweptMap[*leaseSlot]
 
 	mu      sync.Mutex // serialises state changes
 	down    atomic.Bool
@@ -105,9 +102,7 @@ func NewRedis(client *redis.Client, prefix string, log *slog.Logger) *Redis {
 	if log == nil {
 		log = slog.Default()
 	}
-	r := &Redis{client: client, prefix: prefix, local: NewMemory(), log: log, Retry: RedisRetry}
-	r.sweepAt.Store(minSweep)
-	return r
+	return &Redis{client: client, prefix: prefix, local: NewMemory(), log: log, Retry: RedisRetry}
 }
 
 // Up reports whether the last exchange with Redis succeeded.
@@ -174,11 +169,11 @@ func (r *Redis) run(ctx context.Context, key string, l Limit, now time.Time, tak
 
 // leased returns the uses left of this process's lease on key's window.
 func (r *Redis) leased(key string, l Limit, now time.Time) int {
-	v, ok := r.leases.Load(key)
+	slot, ok := r.leases.load(key)
 	if !ok {
 		return 0
 	}
-	le := v.(*leaseSlot).cur.Load()
+	le := slot.cur.Load()
 	if le == nil || le.limit != l || now.UnixNano() >= le.end {
 		return 0
 	}
@@ -207,11 +202,11 @@ type lease struct {
 // l's current window with a use left, or refuses it if Redis already
 // refused one of that window.
 func (r *Redis) fromLease(key string, l Limit, now time.Time) (Result, bool) {
-	v, ok := r.leases.Load(key)
+	slot, ok := r.leases.load(key)
 	if !ok {
 		return Result{}, false
 	}
-	le := v.(*leaseSlot).cur.Load()
+	le := slot.cur.Load()
 	t := now.UnixNano()
 	if le == nil || le.limit != l || t >= le.end {
 		return Result{}, false
@@ -234,11 +229,13 @@ func (r *Redis) fromLease(key string, l Limit, now time.Time) (Result, bool) {
 // keepLease adds n uses of le's window to key's lease. Uses of a window
 // that a newer one has replaced are dropped: that window has ended.
 func (r *Redis) keepLease(key string, le *lease, n int, now time.Time) {
-	v, loaded := r.leases.LoadOrStore(key, &leaseSlot{})
-	if !loaded && r.slots.Add(1) >= r.sweepAt.Load() {
-		r.sweepLeases(now.UnixNano())
-	}
-	slot := v.(*leaseSlot)
+	// A slot whose lease has ended is dropped by a sweep; a lease added
+	// to one as it is dropped is lost: fewer uses, never more.
+	t := now.UnixNano()
+	slot := r.leases.loadOrAdd(key, &leaseSlot{}, func(s *leaseSlot) bool {
+		le := s.cur.Load()
+		return le == nil || t >= le.end
+	})
 	le.left.Store(int64(n))
 	for {
 		cur := slot.cur.Load()
@@ -279,23 +276,4 @@ func (r *Redis) setState(up bool, err error) {
 	if r.OnState != nil {
 		r.OnState(up)
 	}
-}
-
-// sweepLeases drops the lease slots whose lease has ended at t, so that the
-// slots follow the keys in use. A lease added to a slot as it is dropped is
-// lost: fewer uses, never more.
-func (r *Redis) sweepLeases(t int64) {
-	if !r.sweep.TryLock() {
-		return
-	}
-	defer r.sweep.Unlock()
-	r.leases.Range(func(k, v any) bool {
-		if le := v.(*leaseSlot).cur.Load(); le == nil || t >= le.end {
-			if r.leases.CompareAndDelete(k, v) {
-				r.slots.Add(-1)
-			}
-		}
-		return true
-	})
-	r.sweepAt.Store(max(2*r.slots.Load(), minSweep))
 }
