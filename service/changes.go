@@ -52,9 +52,11 @@ func (v *changeFollower) catchUp(ctx context.Context, at time.Time) {
 	if v.cache.known == nil {
 		return
 	}
-	now := int64(at.Sub(epoch))
+	var now int64
 	if v.ownClock {
 		now = int64(time.Since(epoch))
+	} else {
+		now = int64(at.Sub(epoch))
 	}
 	last := v.lastCheck.Load()
 	if now-last < int64(v.hintEvery) || !v.lastCheck.CompareAndSwap(last, now) {
